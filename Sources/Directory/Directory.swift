@@ -1,0 +1,1 @@
+// Directory: see /tmp/stash while MailStore's API lands

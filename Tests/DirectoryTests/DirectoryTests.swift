@@ -1,0 +1,4 @@
+import Testing
+@testable import Directory
+
+@Test func placeholderDirectory() {}

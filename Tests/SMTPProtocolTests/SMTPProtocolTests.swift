@@ -1,0 +1,4 @@
+import Testing
+@testable import SMTPProtocol
+
+@Test func placeholderSMTPProtocol() {}
