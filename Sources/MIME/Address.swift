@@ -115,6 +115,11 @@ private struct AddressParser {
                 comments[tokens.count] = String(text).trimmingWSP
             case "\"":
                 flushWord(&tokens)
+                if !AddressParser.hasClosingQuote(s, after: i) {
+                    // Unterminated quoted string: read the rest as if the quote were not there.
+                    i += 1
+                    continue
+                }
                 i += 1
                 var text = String.UnicodeScalarView()
                 while i < s.count {
@@ -151,6 +156,20 @@ private struct AddressParser {
             }
         }
         flushWord(&tokens)
+    }
+
+    /// Whether an unescaped DQUOTE follows position `i`.
+    private static func hasClosingQuote(_ s: [Unicode.Scalar], after i: Int) -> Bool {
+        var k = i + 1
+        while k < s.count {
+            if s[k] == "\\" {
+                k += 2
+                continue
+            }
+            if s[k] == "\"" { return true }
+            k += 1
+        }
+        return false
     }
 
     /// address-list = (address *("," address)) / obs-addr-list (RFC 5322 §3.4, §4.4).

@@ -7,7 +7,8 @@
 // - text/* parts without a charset get ("charset" "us-ascii") (RFC 2045 §5.2), like Dovecot.
 // - size is the octet count of the encoded body as stored; lines counts its LF characters.
 // - A multipart with no body parts gets Dovecot's placeholder child
-//   ("text" "plain" ("charset" "us-ascii") NIL NIL "7bit" 0 0), since RFC 9051 needs 1*body.
+//   ("text" "plain" ("charset" "us-ascii") NIL NIL "7bit" 0 0 [NIL NIL NIL NIL]), since RFC 9051
+//   needs 1*body.
 // - message/rfc822 or message/global that could not be parsed as a message (base64/QP encoded, or
 //   past a limit) is reported as "application" "octet-stream" so that clients never expect an
 //   envelope that is not there; a multipart past the nesting limit likewise.
@@ -150,7 +151,7 @@ public indirect enum BodyStructure: Sendable, Codable, Equatable {
             // body-type-mpart = 1*body SP media-subtype [SP body-ext-mpart]
             w.raw("(")
             if m.parts.isEmpty {
-                BodyStructure.emptyPart.write(to: &w, extended: false)
+                BodyStructure.emptyPart.write(to: &w, extended: extended)
             }
             for part in m.parts { part.write(to: &w, extended: extended) }
             w.raw(" ")
@@ -210,7 +211,6 @@ extension Part {
                     params.append(MIMEParameter(name: "charset", value: "us-ascii"))
                 }
             }
-            if contentType.isMultipart { params = [] }
             let token = transferEncodingToken
             return .single(
                 BodyStructure.SinglePart(

@@ -36,11 +36,10 @@ enum DateParser {
     ]
 
     static func parse(_ value: String) -> MessageDate? {
-        // Tokens: words, numbers, hh:mm[:ss], +hhmm/-hhmm; comments and commas removed.
-        var tokens: [String] = []
-        var current = ""
+        // Comments removed (RFC 5322 §3.2.2), and whitespace around ":" (obs-time allows CFWS there).
+        var plain: [Unicode.Scalar] = []
         var depth = 0
-        for ch in value.unicodeScalars {
+        for ch in value.unicodeScalars.prefix(1024) {
             if ch == "(" {
                 depth += 1
                 continue
@@ -50,6 +49,19 @@ enum DateParser {
                 continue
             }
             if depth > 0 { continue }
+            if ch == ":" {
+                while let last = plain.last, last == " " || last == "\t" || last == "\r" || last == "\n" {
+                    plain.removeLast()
+                }
+            } else if ch == " " || ch == "\t" || ch == "\r" || ch == "\n", plain.last == ":" {
+                continue
+            }
+            plain.append(ch)
+        }
+        // Tokens: words, numbers, hh:mm[:ss], +hhmm/-hhmm; commas separate like whitespace.
+        var tokens: [String] = []
+        var current = ""
+        for ch in plain {
             if ch == " " || ch == "\t" || ch == "," || ch == "\r" || ch == "\n" {
                 if !current.isEmpty { tokens.append(current) }
                 current = ""
@@ -117,8 +129,9 @@ enum DateParser {
                 zone = z * 3600
                 continue
             }
-            if lower.count == 1, time != nil, zone == nil, lower.unicodeScalars.first.map({ $0.properties.isAlphabetic })
-                == true
+            if lower.count == 1, time != nil, zone == nil,
+                lower.unicodeScalars.first.map({ $0.properties.isAlphabetic })
+                    == true
             {
                 zone = 0  // military zone: RFC 5322 §4.3 says treat as -0000
                 continue

@@ -29,7 +29,8 @@ struct IMAPWriter {
             value = String(String.UnicodeScalarView(value.unicodeScalars.filter { $0 != "\0" }))
         }
         let utf8 = value.utf8
-        let quotable = utf8.count <= IMAPWriter.maxQuotedLength
+        let quotable =
+            utf8.count <= IMAPWriter.maxQuotedLength
             && utf8.allSatisfy { $0 >= 0x01 && $0 < 0x80 && $0 != ASCII.cr && $0 != ASCII.lf }
         if quotable {
             out += "\""

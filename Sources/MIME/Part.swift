@@ -126,7 +126,8 @@ struct StructureParser {
             if depth >= MIMELimits.maxNestingDepth {
                 type = ContentType(type: "application", subtype: "octet-stream")
             } else if let boundary = type.boundary, !boundary.isEmpty,
-                let parts = splitMultipart(body, boundary: Array(boundary.utf8), childDefault: childDefault, depth: depth)
+                let parts = splitMultipart(
+                    body, boundary: Array(boundary.utf8), childDefault: childDefault, depth: depth)
             {
                 kind = .multipart
                 children = parts

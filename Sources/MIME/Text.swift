@@ -142,11 +142,12 @@ public func parseMessageIDs(_ value: String) -> [String] {
     var current: String.UnicodeScalarView? = nil
     var depth = 0
     for c in value.unicodeScalars {
-        if c == "(" && current == nil {
+        // Comments (RFC 5322 §3.2.2) may appear even inside obsolete msg-ids (§4.5.4).
+        if c == "(" {
             depth += 1
             continue
         }
-        if c == ")" && current == nil && depth > 0 {
+        if c == ")" && depth > 0 {
             depth -= 1
             continue
         }

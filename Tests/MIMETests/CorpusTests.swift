@@ -1,0 +1,31 @@
+import Foundation
+import Testing
+
+@testable import MIME
+
+@Suite struct CorpusTests {
+    @Test func corpusHasAtLeastThirtyShapes() {
+        #expect(Corpus.shapes.count >= 30)
+    }
+
+    @Test(arguments: Corpus.shapes)
+    func shape(_ shape: Shape) {
+        let m = parse(shape.bytes)
+        #expect(m.envelope.imapString() == shape.envelope)
+        #expect(m.bodyStructure.imapString(extended: true) == shape.bodyStructure)
+        #expect(checkRanges(m))
+    }
+
+    /// With MIME_DUMP_DIR set, writes each shape and our output there (to compare with Dovecot).
+    @Test func dumpCorpus() throws {
+        guard let dir = ProcessInfo.processInfo.environment["MIME_DUMP_DIR"] else { return }
+        for (i, s) in Corpus.shapes.enumerated() {
+            let m = parse(s.bytes)
+            let base = URL(fileURLWithPath: dir).appendingPathComponent(String(format: "%02d", i))
+            try Data(s.bytes).write(to: base.appendingPathExtension("eml"))
+            let ours =
+                "name: \(s.name)\nimap.envelope: \(m.envelope.imapString())\nimap.bodystructure: \(m.bodyStructure.imapString(extended: true))\nimap.body: \(m.bodyStructure.imapString(extended: false))\n"
+            try Data(ours.utf8).write(to: base.appendingPathExtension("ours"))
+        }
+    }
+}
