@@ -2,7 +2,7 @@
 //
 // Invariants and choices (documented because clients see them):
 // - Type, subtype, disposition type and encoding are written in their original case; defaults are
-//   lowercase ("text" "plain", "7bit"), like Dovecot. Parameter names are lowercased; values are
+//   lowercase ("text" "plain", "7bit"), like Dovecot. Parameter names and values are
 //   sent as written (RFC 2231 extended parameters as `"name*" "charset'lang'%XX"`, Dovecot's form).
 // - text/* parts without a charset get ("charset" "us-ascii") (RFC 2045 §5.2), like Dovecot.
 // - size is the octet count of the encoded body as stored; lines counts its LF characters.

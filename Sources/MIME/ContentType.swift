@@ -10,7 +10,7 @@ import Foundation
 
 /// One MIME parameter after RFC 2231 reassembly.
 public struct MIMEParameter: Sendable, Codable, Equatable, Hashable {
-    /// Attribute name, lowercased, without RFC 2231 `*` decorations.
+    /// Attribute name, lowercased, without RFC 2231 `*` decorations (for lookups).
     public var name: String
     /// Decoded value: RFC 2231 charset and percent-decoding applied, or RFC 2047 encoded words
     /// decoded when the sender (wrongly, but commonly) used them in a parameter.
@@ -19,16 +19,22 @@ public struct MIMEParameter: Sendable, Codable, Equatable, Hashable {
     public var rawValue: String
     /// Whether the parameter used the RFC 2231 extended (charset) syntax.
     public var isExtended: Bool
+    /// The attribute name in the case the sender wrote it (without RFC 2231 decorations).
+    public var originalName: String
 
-    public init(name: String, value: String, rawValue: String? = nil, isExtended: Bool = false) {
-        self.name = name
+    public init(
+        name: String, value: String, rawValue: String? = nil, isExtended: Bool = false, originalName: String? = nil
+    ) {
+        self.name = name.asciiLowercased
         self.value = value
         self.rawValue = rawValue ?? value
         self.isExtended = isExtended
+        self.originalName = originalName ?? name
     }
 
-    /// Name as written in IMAP BODYSTRUCTURE (`name*` for extended parameters).
-    public var imapName: String { isExtended ? name + "*" : name }
+    /// Name as written in IMAP BODYSTRUCTURE: the sender's case (like Dovecot), `name*` for
+    /// extended parameters.
+    public var imapName: String { isExtended ? originalName + "*" : originalName }
 }
 
 extension Array where Element == MIMEParameter {
@@ -255,8 +261,9 @@ func assembleParameters(_ raw: [(attribute: String, value: String)]) -> [MIMEPar
     }
     var order: [String] = []
     var segments: [String: [Segment]] = [:]
+    var written: [String: String] = [:]
     for (attribute, value) in raw {
-        var name = attribute.asciiLowercased
+        var name = attribute
         var index = 0
         var extended = false
         if name.hasSuffix("*") {
@@ -270,9 +277,12 @@ func assembleParameters(_ raw: [(attribute: String, value: String)]) -> [MIMEPar
                 name = String(name[..<star])
             }
         }
+        let original = name
+        name = name.asciiLowercased
         if segments[name] == nil {
             order.append(name)
             segments[name] = []
+            written[name] = original
         }
         // First occurrence of an index wins (duplicates are ignored).
         if segments[name]?.contains(where: { $0.index == index }) == false {
@@ -286,7 +296,8 @@ func assembleParameters(_ raw: [(attribute: String, value: String)]) -> [MIMEPar
         let anyExtended = segs.contains { $0.extended }
         if !anyExtended {
             let raw = segs.map(\.value).joined()
-            result.append(MIMEParameter(name: name, value: EncodedWords.decode(raw), rawValue: raw))
+            result.append(
+                MIMEParameter(name: name, value: EncodedWords.decode(raw), rawValue: raw, originalName: written[name]))
             continue
         }
         var charset: String? = nil
@@ -316,7 +327,8 @@ func assembleParameters(_ raw: [(attribute: String, value: String)]) -> [MIMEPar
             }
         }
         let value = Charset.decode(bytes, charset: charset)
-        result.append(MIMEParameter(name: name, value: value, rawValue: rawJoined, isExtended: true))
+        result.append(
+            MIMEParameter(name: name, value: value, rawValue: rawJoined, isExtended: true, originalName: written[name]))
     }
     return result
 }

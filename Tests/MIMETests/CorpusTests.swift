@@ -19,12 +19,13 @@ import Testing
     /// With MIME_DUMP_DIR set, writes each shape and our output there (to compare with Dovecot).
     @Test func dumpCorpus() throws {
         guard let dir = ProcessInfo.processInfo.environment["MIME_DUMP_DIR"] else { return }
-        for (i, s) in Corpus.shapes.enumerated() {
-            let m = parse(s.bytes)
+        let all = Corpus.shapes.map { ($0.name, $0.bytes) } + RFCExamples.all
+        for (i, s) in all.enumerated() {
+            let m = parse(s.1)
             let base = URL(fileURLWithPath: dir).appendingPathComponent(String(format: "%02d", i))
-            try Data(s.bytes).write(to: base.appendingPathExtension("eml"))
+            try Data(s.1).write(to: base.appendingPathExtension("eml"))
             let ours =
-                "name: \(s.name)\nimap.envelope: \(m.envelope.imapString())\nimap.bodystructure: \(m.bodyStructure.imapString(extended: true))\nimap.body: \(m.bodyStructure.imapString(extended: false))\n"
+                "name: \(s.0)\nimap.envelope: \(m.envelope.imapString())\nimap.bodystructure: \(m.bodyStructure.imapString(extended: true))\nimap.body: \(m.bodyStructure.imapString(extended: false))\n"
             try Data(ours.utf8).write(to: base.appendingPathExtension("ours"))
         }
     }
