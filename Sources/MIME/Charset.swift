@@ -53,11 +53,11 @@ public enum Charset {
             "utf-32be": .foundation(String.Encoding.utf32BigEndian.rawValue),
             "utf-32le": .foundation(String.Encoding.utf32LittleEndian.rawValue),
             "utf-7": cf(0x0400_0100), "unicode-1-1-utf-7": cf(0x0400_0100),
-            "macintosh": .foundation(String.Encoding.macOSRoman.rawValue),
-            "mac": .foundation(String.Encoding.macOSRoman.rawValue),
-            "x-mac-roman": .foundation(String.Encoding.macOSRoman.rawValue),
-            "tis-620": cf(0x0A05), "windows-874": cf(0x041D), "cp874": cf(0x041D),
-            "viscii": cf(0x0A07), "cp866": cf(0x0413), "ibm866": cf(0x0413), "cp850": cf(0x0410), "ibm850": cf(0x0410),
+            // String.Encoding.macOSRoman converts wrongly on Linux; the CoreFoundation value works.
+            "macintosh": cf(0), "mac": cf(0), "x-mac-roman": cf(0),
+            // TIS-620 itself does not convert on Linux; Windows-874 is its superset.
+            "tis-620": cf(0x041D), "windows-874": cf(0x041D), "cp874": cf(0x041D),
+            "cp866": cf(0x041B), "ibm866": cf(0x041B), "cp855": cf(0x0413), "cp850": cf(0x0410), "ibm850": cf(0x0410),
             "cp437": cf(0x0400), "ibm437": cf(0x0400),
         ]
         // ISO-8859-N: kCFStringEncodingISOLatin* = 0x0200 + N (no part 12).
