@@ -172,11 +172,15 @@ public func parseMessageIDs(_ value: String) -> [String] {
 }
 
 extension Part {
-    /// Signature and encryption control parts: structural, never attachments (RFC 1847, RFC 8551, RFC 3156).
-    var isCryptoControl: Bool {
+    /// Signature, encryption control and report parts: structural, never attachments
+    /// (RFC 1847, RFC 8551, RFC 3156).
+    var isStructural: Bool {
         switch contentType.mimeType {
         case "application/pkcs7-signature", "application/x-pkcs7-signature", "application/pgp-signature",
-            "application/pgp-encrypted":
+            "application/pgp-encrypted",
+            // Report parts (RFC 3464, RFC 6533, RFC 8098, RFC 5965) are machine-readable status, not files.
+            "message/delivery-status", "message/global-delivery-status", "message/disposition-notification",
+            "message/feedback-report":
             return true
         default:
             return false
@@ -186,7 +190,7 @@ extension Part {
     /// Whether this part (not its children) is an attachment: disposition attachment, or a named or
     /// non-text leaf that is not an inline part of multipart/related and not a signature.
     func isAttachment(insideRelated: Bool) -> Bool {
-        if isCryptoControl { return false }
+        if isStructural { return false }
         if let d = disposition {
             if d.isAttachment { return true }
             if d.isInline { return false }
@@ -272,29 +276,13 @@ func decodedText(of p: Part, in v: ByteView) -> String {
 func decodedBody(of p: Part, in v: ByteView) -> [UInt8] {
     let r = p.bodyRange.clamped(toSize: v.count)
     guard !r.isEmpty else { return [] }
-    let slice = UnsafeRawBufferPointer(rebasing: v.base[r])
-    switch p.transferEncoding {
-    case .base64, .quotedPrintable:
-        var sink = ArraySink()
-        sink.bytes.reserveCapacity(r.count)
-        TransferDecoding.decode(slice, p.transferEncoding, into: &sink)
-        return sink.bytes
-    default:
-        return Array(slice)
-    }
+    return TransferDecoding.decode(UnsafeRawBufferPointer(rebasing: v.base[r]), p.transferEncoding)
 }
 
 func decodedSize(of p: Part, in v: ByteView) -> Int {
     let r = p.bodyRange.clamped(toSize: v.count)
     guard !r.isEmpty else { return 0 }
-    switch p.transferEncoding {
-    case .base64, .quotedPrintable:
-        var sink = CountingSink()
-        TransferDecoding.decode(UnsafeRawBufferPointer(rebasing: v.base[r]), p.transferEncoding, into: &sink)
-        return sink.count
-    default:
-        return r.count
-    }
+    return TransferDecoding.decodedCount(UnsafeRawBufferPointer(rebasing: v.base[r]), p.transferEncoding)
 }
 
 extension Part {

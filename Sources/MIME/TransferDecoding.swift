@@ -3,7 +3,8 @@
 // Invariants:
 // - Decoders never fail: base64 skips characters outside its alphabet and treats "=" as the end of
 //   one encoded chunk (concatenated chunks decode); quoted-printable keeps bad escapes literally.
-// - Decoders are generic over a sink so that the decoded size can be computed without allocating.
+// - Decoders write through an optional output pointer, so the decoded size can be computed
+//   without allocating; output never exceeds the documented capacity.
 import Foundation
 
 /// A transfer encoding as named in Content-Transfer-Encoding (RFC 2045 §6.1).
@@ -36,21 +37,8 @@ public enum TransferEncoding: Sendable, Codable, Equatable, Hashable {
     }
 }
 
-protocol ByteSink {
-    mutating func append(_ byte: UInt8)
-}
-
-struct ArraySink: ByteSink {
-    var bytes: [UInt8] = []
-    @inline(__always) mutating func append(_ byte: UInt8) { bytes.append(byte) }
-}
-
-struct CountingSink: ByteSink {
-    var count = 0
-    @inline(__always) mutating func append(_ byte: UInt8) { count += 1 }
-}
-
 enum TransferDecoding {
+    /// 6-bit values of the base64 alphabet (RFC 2045 §6.8 Table 1); 0xFF for anything else.
     private static let base64Table: [UInt8] = {
         var t = [UInt8](repeating: 0xFF, count: 256)
         let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
@@ -60,74 +48,84 @@ enum TransferDecoding {
         return t
     }()
 
-    /// RFC 2045 §6.8 base64, tolerant: characters outside the alphabet are ignored.
-    static func base64<C: Collection, S: ByteSink>(_ input: C, into sink: inout S) where C.Element == UInt8 {
-        var acc: UInt32 = 0
-        var n = 0
-        for c in input {
-            let v = base64Table[Int(c)]
-            if v == 0xFF {
-                if c == ASCII.equals {
-                    // Padding ends a quantum: emit what it holds and start over.
-                    if n == 2 { sink.append(UInt8(truncatingIfNeeded: acc >> 4)) }
-                    if n == 3 {
-                        sink.append(UInt8(truncatingIfNeeded: acc >> 10))
-                        sink.append(UInt8(truncatingIfNeeded: acc >> 2))
+    /// RFC 2045 §6.8 base64, tolerant: characters outside the alphabet are ignored, and "=" ends the
+    /// current quantum. Writes to `output` (room for `input.count / 4 * 3 + 3` bytes) when given;
+    /// returns the decoded length either way.
+    static func base64(_ input: UnsafeRawBufferPointer, output: UnsafeMutablePointer<UInt8>?) -> Int {
+        var written = 0
+        @inline(__always) func emit(_ b: UInt32) {
+            output?[written] = UInt8(truncatingIfNeeded: b)
+            written += 1
+        }
+        base64Table.withUnsafeBufferPointer { table in
+            var acc: UInt32 = 0
+            var n = 0
+            for c in input {
+                let v = table[Int(c)]
+                if v == 0xFF {
+                    if c == ASCII.equals {
+                        // Padding ends a quantum: emit what it holds and start over.
+                        if n == 2 { emit(acc >> 4) }
+                        if n == 3 {
+                            emit(acc >> 10)
+                            emit(acc >> 2)
+                        }
+                        acc = 0
+                        n = 0
                     }
+                    continue
+                }
+                acc = (acc << 6) | UInt32(v)
+                n += 1
+                if n == 4 {
+                    emit(acc >> 16)
+                    emit(acc >> 8)
+                    emit(acc)
                     acc = 0
                     n = 0
                 }
-                continue
             }
-            acc = (acc << 6) | UInt32(v)
-            n += 1
-            if n == 4 {
-                sink.append(UInt8(truncatingIfNeeded: acc >> 16))
-                sink.append(UInt8(truncatingIfNeeded: acc >> 8))
-                sink.append(UInt8(truncatingIfNeeded: acc))
-                acc = 0
-                n = 0
+            if n == 2 { emit(acc >> 4) }
+            if n == 3 {
+                emit(acc >> 10)
+                emit(acc >> 2)
             }
         }
-        if n == 2 { sink.append(UInt8(truncatingIfNeeded: acc >> 4)) }
-        if n == 3 {
-            sink.append(UInt8(truncatingIfNeeded: acc >> 10))
-            sink.append(UInt8(truncatingIfNeeded: acc >> 2))
-        }
-    }
-
-    static func base64<C: Collection>(_ input: C) -> [UInt8] where C.Element == UInt8 {
-        var sink = ArraySink()
-        sink.bytes.reserveCapacity(input.count * 3 / 4)
-        base64(input, into: &sink)
-        return sink.bytes
+        return written
     }
 
     /// RFC 2045 §6.7 quoted-printable: "=XX" is a byte, "=" before a line break (after optional
     /// transport whitespace) is a soft line break, trailing whitespace on a line is removed (rule 3),
-    /// and anything else is kept literally.
-    static func quotedPrintable<S: ByteSink>(_ input: UnsafeRawBufferPointer, into sink: inout S) {
+    /// and anything else is kept literally. Output never exceeds the input length.
+    static func quotedPrintable(_ input: UnsafeRawBufferPointer, output: UnsafeMutablePointer<UInt8>?) -> Int {
         let n = input.count
+        var written = 0
+        @inline(__always) func emit(_ b: UInt8) {
+            output?[written] = b
+            written += 1
+        }
         var i = 0
-        var pendingWS: [UInt8] = []  // whitespace that is dropped if the line ends right after it
+        var wsStart = -1  // start of a run of whitespace not yet written (dropped if the line ends)
         while i < n {
             let c = input[i]
             if ASCII.isWSP(c) {
-                pendingWS.append(c)
+                if wsStart < 0 { wsStart = i }
                 i += 1
                 continue
             }
             if c == ASCII.cr || c == ASCII.lf {
-                pendingWS.removeAll(keepingCapacity: true)  // rule 3: trailing whitespace is transport padding
-                sink.append(c)
+                wsStart = -1  // rule 3: trailing whitespace is transport padding
+                emit(c)
                 i += 1
                 continue
             }
-            for w in pendingWS { sink.append(w) }
-            pendingWS.removeAll(keepingCapacity: true)
+            if wsStart >= 0 {
+                for k in wsStart..<i { emit(input[k]) }
+                wsStart = -1
+            }
             if c == ASCII.equals {
                 if i + 2 < n, let h = ASCII.hexValue(input[i + 1]), let l = ASCII.hexValue(input[i + 2]) {
-                    sink.append(h << 4 | l)
+                    emit(h << 4 | l)
                     i += 3
                     continue
                 }
@@ -146,21 +144,43 @@ enum TransferDecoding {
                     i = (k + 1 < n && input[k + 1] == ASCII.lf) ? k + 2 : k + 1
                     continue
                 }
-                sink.append(c)  // bad escape: keep "=" literally
+                emit(c)  // bad escape: keep "=" literally
                 i += 1
                 continue
             }
-            sink.append(c)
+            emit(c)
             i += 1
+        }
+        return written
+    }
+
+    /// Decodes `body` (raw part body bytes) according to `encoding`.
+    static func decode(_ body: UnsafeRawBufferPointer, _ encoding: TransferEncoding) -> [UInt8] {
+        switch encoding {
+        case .base64:
+            return [UInt8](unsafeUninitializedCapacity: body.count / 4 * 3 + 3) { buf, count in
+                count = base64(body, output: buf.baseAddress)
+            }
+        case .quotedPrintable:
+            return [UInt8](unsafeUninitializedCapacity: body.count) { buf, count in
+                count = quotedPrintable(body, output: buf.baseAddress)
+            }
+        default:
+            return Array(body)
         }
     }
 
-    /// Decodes `body` (the raw bytes of a part body) according to `encoding`.
-    static func decode<S: ByteSink>(_ body: UnsafeRawBufferPointer, _ encoding: TransferEncoding, into sink: inout S) {
+    /// The decoded length of `body`, without allocating.
+    static func decodedCount(_ body: UnsafeRawBufferPointer, _ encoding: TransferEncoding) -> Int {
         switch encoding {
-        case .base64: base64(body, into: &sink)
-        case .quotedPrintable: quotedPrintable(body, into: &sink)
-        default: for b in body { sink.append(b) }
+        case .base64: return base64(body, output: nil)
+        case .quotedPrintable: return quotedPrintable(body, output: nil)
+        default: return body.count
         }
+    }
+
+    static func base64<C: Collection>(_ input: C) -> [UInt8] where C.Element == UInt8 {
+        let bytes = Array(input)
+        return bytes.withUnsafeBytes { decode($0, .base64) }
     }
 }
