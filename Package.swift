@@ -70,6 +70,9 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // Test tooling and benchmark of MailStore (not part of the product).
+        .executableTarget(name: "mailstore-crash-helper", dependencies: ["MailStore"], swiftSettings: strict),
+        .executableTarget(name: "mailroom-bench-store", dependencies: ["MailStore"], swiftSettings: strict),
         // Services
         .target(
             name: "Directory",

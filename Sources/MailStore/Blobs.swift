@@ -1,0 +1,132 @@
+// The blob API of MailStore: write bodies (streaming, from bytes, or from a spool file), read them
+// (whole, a byte range, or as chunks), and sweep unreferenced ones. See BlobStore.swift for the
+// on-disk invariants.
+
+import Foundation
+import GRDB
+
+extension MailStore {
+    /// Writes a body from a stream of byte chunks, hashing as it writes; the whole body is never in
+    /// memory. Returns once the blob file is durable. If the stream throws, nothing is kept.
+    public func writeBlob<S: AsyncSequence>(_ chunks: S) async throws -> BlobRef
+    where S.Element: Collection, S.Element.Element == UInt8 {
+        try checkOpen()
+        let store = blobs
+        let writer = try await Self.blobIO { try BlobStore.Writer(store: store) }
+        do {
+            var buffer: [UInt8] = []
+            buffer.reserveCapacity(BlobStore.writeBufferSize)
+            for try await chunk in chunks {
+                buffer.append(contentsOf: chunk)
+                if buffer.count >= BlobStore.writeBufferSize {
+                    let full = buffer
+                    buffer = []
+                    buffer.reserveCapacity(BlobStore.writeBufferSize)
+                    try await Self.blobIO { try full.withUnsafeBytes { try writer.write($0) } }
+                }
+            }
+            let rest = buffer
+            return try await Self.blobIO {
+                if !rest.isEmpty { try rest.withUnsafeBytes { try writer.write($0) } }
+                return try writer.finish()
+            }
+        } catch {
+            _ = try? await BlobStore.io { writer.cancel() }
+            throw error
+        }
+    }
+
+    /// Writes a body that is already in memory.
+    public func writeBlob(bytes: [UInt8]) async throws -> BlobRef {
+        try checkOpen()
+        let store = blobs
+        return try await Self.blobIO { try store.writeBytes(bytes) }
+    }
+
+    /// Stores a finished spool file: hashes it and, with `move` (the default), consumes it (a rename
+    /// on the same file system, else a copy and a removal). Without `move` the file is copied.
+    public func importBlob(spoolFile: URL, move: Bool = true) async throws -> BlobRef {
+        try checkOpen()
+        let store = blobs
+        let path = spoolFile.path
+        return try await Self.blobIO { try store.importFile(path, move: move) }
+    }
+
+    /// Where the blob's file is (for sendfile-style readers). The file is immutable.
+    public func blobURL(_ ref: BlobRef) -> URL {
+        URL(fileURLWithPath: blobs.path(ref.hash))
+    }
+
+    /// Reads the blob, or a byte range of it (clamped to its size; for IMAP partial FETCH,
+    /// RFC 9051 §6.4.5 `BODY[]<start.count>`), without reading the rest of the file.
+    public func readBlob(_ ref: BlobRef, range: Range<Int>? = nil) async throws -> [UInt8] {
+        let store = blobs
+        return try await Self.blobIO { try store.read(ref, range: range) }
+    }
+
+    /// The blob (or a range of it) as a stream of chunks, one read per chunk.
+    public func readBlobChunks(_ ref: BlobRef, range: Range<Int>? = nil, chunkSize: Int = 64 * 1024)
+        -> AsyncThrowingStream<[UInt8], any Error>
+    {
+        let store = blobs
+        let start = max(range?.lowerBound ?? 0, 0)
+        let end = min(range?.upperBound ?? Int(ref.size), Int(ref.size))
+        let step = max(chunkSize, 1)
+        let position = PositionBox(start)
+        return AsyncThrowingStream(unfolding: {
+            let offset = position.value
+            guard offset < end else { return nil }
+            let upper = min(offset + step, end)
+            let bytes = try await Self.blobIO { try store.read(ref, range: offset..<upper) }
+            if bytes.isEmpty { return nil }
+            position.value = offset + bytes.count
+            return bytes
+        })
+    }
+
+    /// Deletes blob files that no message refers to and that are older than `gracePeriod`; also stale
+    /// temporary files. Returns the number of blob files deleted. For a background job, never a
+    /// request path: it lists the whole blob directory.
+    @discardableResult
+    public func sweepBlobs(olderThan gracePeriod: TimeInterval = MailStore.blobSweepGracePeriod) async throws -> Int {
+        try checkOpen()
+        let store = blobs
+        let cutoff = Date().addingTimeInterval(-gracePeriod)
+        let candidates = try await Self.blobIO { try store.sweepCandidates(olderThan: cutoff) }
+        var removed = 0
+        var index = 0
+        while index < candidates.count {
+            let chunk = Array(candidates[index..<min(index + Self.sweepBatch, candidates.count)])
+            index += chunk.count
+            // Inside a write transaction: no append can commit a reference to these meanwhile.
+            removed += try await write { db in
+                var n = 0
+                for hash in chunk {
+                    if try db.int("SELECT 1 FROM blobs WHERE hash = ?", [hash]) != nil { continue }
+                    if let m = store.modificationDate(store.path(hash)), m >= cutoff { continue }  // just reused
+                    if store.remove(hash) { n += 1 }
+                }
+                return (n, [])
+            }
+        }
+        if removed > 0 { logger.info("swept blobs", metadata: ["removed": "\(removed)"]) }
+        return removed
+    }
+
+    /// Blob files checked per sweep transaction (the write lock is held meanwhile).
+    static let sweepBatch = 256
+
+    static func blobIO<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        do {
+            return try await BlobStore.io(body)
+        } catch {
+            throw mapError(error)
+        }
+    }
+}
+
+/// The read position of a chunk stream; the stream calls its closure one at a time.
+private final class PositionBox: @unchecked Sendable {
+    var value: Int
+    init(_ value: Int) { self.value = value }
+}

@@ -1,0 +1,107 @@
+// Small helpers over GRDB's Database: cached statements for the statements that run on every
+// request, and the shared row-level operations (UID and MODSEQ allocation, quota, account state).
+//
+// Invariants:
+// - `allocateUIDs` and `bumpModSeq` are the only writers of `uid_next` and `highest_modseq`, and they
+//   only increase them: UIDs are never reused (RFC 9051 §2.3.1.1), MODSEQ strictly grows (RFC 7162 §3.1).
+// - They run inside the caller's write transaction; a rollback returns both to their old values
+//   together with everything else, so a UID is "used" exactly when a committed row used it.
+
+import Foundation
+import GRDB
+
+extension Database {
+    func run(_ sql: String, _ arguments: StatementArguments = StatementArguments()) throws {
+        try cachedStatement(sql: sql).execute(arguments: arguments)
+    }
+
+    func int(_ sql: String, _ arguments: StatementArguments = StatementArguments()) throws -> Int64? {
+        try Int64.fetchOne(cachedStatement(sql: sql), arguments: arguments)
+    }
+
+    func row(_ sql: String, _ arguments: StatementArguments = StatementArguments()) throws -> Row? {
+        try Row.fetchOne(cachedStatement(sql: sql), arguments: arguments)
+    }
+
+    func rows(_ sql: String, _ arguments: StatementArguments = StatementArguments()) throws -> [Row] {
+        try Row.fetchAll(cachedStatement(sql: sql), arguments: arguments)
+    }
+}
+
+/// The identity of a mailbox as writes need it.
+struct MailboxState {
+    let id: MailboxID
+    let account: AccountID
+    let name: String
+    let uidValidity: UInt32
+    let highestModSeq: Int64
+}
+
+enum Rows {
+    static func mailboxState(_ db: Database, _ id: MailboxID) throws -> MailboxState {
+        guard
+            let row = try db.row(
+                "SELECT account_id, name, uid_validity, highest_modseq FROM mailboxes WHERE id = ?", [id.rawValue])
+        else { throw StoreError.notFound("The mailbox \(id)") }
+        return MailboxState(
+            id: id, account: AccountID(rawValue: row[0]), name: row[1], uidValidity: UInt32(row[2] as Int64),
+            highestModSeq: row[3])
+    }
+
+    /// Reserves `count` consecutive UIDs; returns the first.
+    static func allocateUIDs(_ db: Database, _ mailbox: MailboxID, count: Int) throws -> UInt32 {
+        guard
+            let next = try db.int(
+                "UPDATE mailboxes SET uid_next = uid_next + ? WHERE id = ? RETURNING uid_next",
+                [count, mailbox.rawValue])
+        else { throw StoreError.notFound("The mailbox \(mailbox)") }
+        // RFC 9051 §2.3.1.1: UIDs are 32-bit; when they run out, the mailbox would need a new UIDVALIDITY.
+        guard next - 1 <= Int64(UInt32.max) else {
+            throw StoreError.limitExceeded("the mailbox has used all 4294967295 UIDs; create a new mailbox")
+        }
+        return UInt32(next - Int64(count))
+    }
+
+    /// One new MODSEQ for one change operation on a mailbox (RFC 7162 §3.1: strictly increasing).
+    static func bumpModSeq(_ db: Database, _ mailbox: MailboxID) throws -> Int64 {
+        guard
+            let value = try db.int(
+                "UPDATE mailboxes SET highest_modseq = highest_modseq + 1 WHERE id = ? RETURNING highest_modseq",
+                [mailbox.rawValue])
+        else { throw StoreError.notFound("The mailbox \(mailbox)") }
+        return value
+    }
+
+    /// The per-account state counter (JMAP state, DAV sync tokens): one step per change operation.
+    static func bumpAccountState(_ db: Database, _ account: AccountID) throws {
+        try db.run("UPDATE accounts SET modseq = modseq + 1 WHERE id = ?", [account.rawValue])
+    }
+
+    /// Throws `overQuota` if adding `bytes` would take the account over its quota.
+    static func checkQuota(_ db: Database, _ account: AccountID, adding bytes: Int64) throws {
+        guard let row = try db.row("SELECT quota_bytes, usage_bytes FROM accounts WHERE id = ?", [account.rawValue])
+        else { throw StoreError.notFound("The account \(account)") }
+        if let quota = row[0] as Int64?, (row[1] as Int64) + bytes > quota {
+            throw StoreError.overQuota
+        }
+    }
+
+    static func accountExists(_ db: Database, _ account: AccountID) throws -> Bool {
+        try db.int("SELECT 1 FROM accounts WHERE id = ?", [account.rawValue]) != nil
+    }
+
+    /// Columns for `summary(_:)`, with `mm` = mailbox_messages and `m` = messages.
+    static let summaryColumns =
+        "mm.uid, mm.message_id, m.thread_id, mm.sysflags, mm.keywords, mm.modseq, mm.size, m.internal_date"
+
+    static func summary(_ row: Row) -> MessageSummary {
+        MessageSummary(
+            uid: UID(UInt32(row[0] as Int64)),
+            emailID: EmailID(rawValue: row[1]),
+            threadID: ThreadID(rawValue: row[2]),
+            flags: StoredFlags(system: row[3], keywords: row[4]).flags,
+            modSeq: ModSeq(UInt64(row[5] as Int64)),
+            size: row[6],
+            internalDate: Date(storeValue: row[7]))
+    }
+}

@@ -1,0 +1,107 @@
+// Group commit of appends and deliveries.
+//
+// Invariants:
+// - Requests queue in the actor. While one transaction is in flight, new requests wait in the queue;
+//   when it commits, the next transaction takes all waiting requests (up to maxGroupCommitBatch). So
+//   under load many appends share one commit (one WAL fsync), and a lone append waits for nobody.
+// - Each request runs inside its own SAVEPOINT: a request that fails (over quota, unknown mailbox,
+//   missing blob) is rolled back alone and its caller gets its error; the others commit.
+// - A caller is resumed only after the transaction that contains its request committed (or failed as
+//   a whole, in which case every caller of that batch gets the error and nothing of it is stored).
+// - Events are published after the commit, before the callers are resumed.
+// - The drain loop runs in an unstructured task: a cancelled caller does not cancel a transaction
+//   that carries other callers' appends.
+
+import GRDB
+import Logging
+import Synchronization
+
+/// How the group committer has batched work so far.
+public struct CommitStatistics: Hashable, Sendable {
+    /// Write transactions committed by the group committer.
+    public var transactions = 0
+    /// Append and delivery requests that went through it (successful or not).
+    public var requests = 0
+    /// The largest number of requests in one transaction.
+    public var largestBatch = 0
+}
+
+enum BatchItem: Sendable {
+    case append(AppendRequest)
+    case deliver(DeliveryRequest)
+}
+
+actor GroupCommitter {
+    private struct Pending {
+        let item: BatchItem
+        let continuation: CheckedContinuation<[AppendResult], any Error>
+    }
+
+    private let pool: DatabasePool
+    private let blobs: BlobStore
+    private let feed: ChangeFeed
+    private let logger: Logger
+    private var queue: [Pending] = []
+    private var draining = false
+    private var idleWaiters: [CheckedContinuation<Void, Never>] = []
+    nonisolated let statistics = Mutex(CommitStatistics())
+
+    init(pool: DatabasePool, blobs: BlobStore, feed: ChangeFeed, logger: Logger) {
+        self.pool = pool
+        self.blobs = blobs
+        self.feed = feed
+        self.logger = logger
+    }
+
+    func submit(_ item: BatchItem) async throws -> [AppendResult] {
+        try await withCheckedThrowingContinuation { continuation in
+            queue.append(Pending(item: item, continuation: continuation))
+            if !draining {
+                draining = true
+                Task { await self.drain() }
+            }
+        }
+    }
+
+    /// Returns when the queue is empty and no transaction is in flight.
+    func stop() async {
+        guard draining else { return }
+        await withCheckedContinuation { idleWaiters.append($0) }
+    }
+
+    private func drain() async {
+        while !queue.isEmpty {
+            let count = min(queue.count, MailStore.maxGroupCommitBatch)
+            let batch = Array(queue.prefix(count))
+            queue.removeFirst(count)
+            let items = batch.map(\.item)
+            let blobs = self.blobs
+            do {
+                let outcomes = try await pool.write { db in
+                    try MessageWriter.applyBatch(items, db: db, blobs: blobs)
+                }
+                statistics.withLock {
+                    $0.transactions += 1
+                    $0.requests += batch.count
+                    $0.largestBatch = max($0.largestBatch, batch.count)
+                }
+                var appended: [StoreChange] = []
+                for outcome in outcomes {
+                    if case .success(let results) = outcome { appended += MessageWriter.appendEvents(results) }
+                }
+                feed.publish(appended)
+                for (pending, outcome) in zip(batch, outcomes) {
+                    pending.continuation.resume(with: outcome.mapError { MailStore.mapError($0) })
+                }
+            } catch {
+                logger.error("group commit failed", metadata: ["requests": "\(batch.count)", "error": "\(error)"])
+                let mapped = MailStore.mapError(error)
+                for pending in batch { pending.continuation.resume(throwing: mapped) }
+            }
+        }
+        draining = false
+        let waiters = idleWaiters
+        idleWaiters = []
+        for waiter in waiters { waiter.resume() }
+    }
+}

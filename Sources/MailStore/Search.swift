@@ -1,0 +1,106 @@
+// Full-text SEARCH: case-insensitive substring matching (RFC 9051 §6.4.4) over header and body text.
+//
+// Invariants:
+// - The index is an FTS5 table with the trigram tokenizer (case_sensitive 0), one row per distinct
+//   body (rowid = blobs.id). A quoted phrase of 3 or more characters matches exactly the texts that
+//   contain it as a substring, ignoring case.
+// - Trigrams cannot match strings shorter than 3 characters: those fall back to a scan of the
+//   mailbox's rows with `mailroom_contains` (Unicode case-insensitive), so the answer is the same.
+// - HEADER name: candidates come from the header text, then each candidate's header lines are checked
+//   for a field with that name whose value contains the string.
+
+import Foundation
+import GRDB
+
+extension MailStore {
+    /// UIDs of the messages in `mailbox` whose text in `scope` contains `text`, ignoring case.
+    public func search(mailbox: MailboxID, text: String, scope: TextScope) async throws -> Set<UID> {
+        try await read { db in
+            _ = try Rows.mailboxState(db, mailbox)
+            switch scope {
+            case .body: return try SearchIndex.matching(db, mailbox: mailbox, text: text, columns: ["body"])
+            case .headers: return try SearchIndex.matching(db, mailbox: mailbox, text: text, columns: ["headers"])
+            case .text: return try SearchIndex.matching(db, mailbox: mailbox, text: text, columns: ["headers", "body"])
+            case .header(let field): return try SearchIndex.header(db, mailbox: mailbox, field: field, text: text)
+            }
+        }
+    }
+}
+
+enum SearchIndex {
+    /// Trigram tokens: a shorter needle cannot use the index.
+    static let minIndexedLength = 3
+
+    static func uids(_ rows: [Row]) -> Set<UID> {
+        Set(rows.map { UID(UInt32($0[0] as Int64)) })
+    }
+
+    static func matching(_ db: Database, mailbox: MailboxID, text: String, columns: [String]) throws -> Set<UID> {
+        if text.isEmpty {
+            return uids(try db.rows("SELECT uid FROM mailbox_messages WHERE mailbox_id = ?", [mailbox.rawValue]))
+        }
+        if text.unicodeScalars.count >= minIndexedLength {
+            // FTS5 query syntax: `{headers body} : "phrase"`, quotes doubled inside the phrase.
+            let phrase = "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+            let query = "{\(columns.joined(separator: " "))} : \(phrase)"
+            return uids(
+                try db.rows(
+                    """
+                    SELECT mm.uid FROM blob_text t
+                    JOIN messages m ON m.blob_id = t.rowid
+                    JOIN mailbox_messages mm ON mm.message_id = m.id
+                    WHERE blob_text MATCH ? AND mm.mailbox_id = ?
+                    """, [query, mailbox.rawValue]))
+        }
+        let condition = columns.map { "mailroom_contains(t.\($0), ?)" }.joined(separator: " OR ")
+        var arguments: StatementArguments = [mailbox.rawValue]
+        for _ in columns { arguments += [text] }
+        return uids(
+            try db.rows(
+                """
+                SELECT mm.uid FROM mailbox_messages mm
+                JOIN messages m ON m.id = mm.message_id
+                JOIN blob_text t ON t.rowid = m.blob_id
+                WHERE mm.mailbox_id = ? AND (\(condition))
+                """, arguments))
+    }
+
+    static func header(_ db: Database, mailbox: MailboxID, field: String, text: String) throws -> Set<UID> {
+        let candidates: [Row]
+        if text.unicodeScalars.count >= minIndexedLength {
+            let phrase = "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+            candidates = try db.rows(
+                """
+                SELECT mm.uid, t.headers FROM blob_text t
+                JOIN messages m ON m.blob_id = t.rowid
+                JOIN mailbox_messages mm ON mm.message_id = m.id
+                WHERE blob_text MATCH ? AND mm.mailbox_id = ?
+                """, ["{headers} : \(phrase)", mailbox.rawValue])
+        } else {
+            candidates = try db.rows(
+                """
+                SELECT mm.uid, t.headers FROM mailbox_messages mm
+                JOIN messages m ON m.id = mm.message_id
+                JOIN blob_text t ON t.rowid = m.blob_id
+                WHERE mm.mailbox_id = ?
+                """, [mailbox.rawValue])
+        }
+        var result = Set<UID>()
+        for row in candidates where headerMatches(row[1] ?? "", field: field, text: text) {
+            result.insert(UID(UInt32(row[0] as Int64)))
+        }
+        return result
+    }
+
+    /// RFC 9051 §6.4.4 HEADER: a field with this name (case-insensitive) whose value contains `text`.
+    /// An empty `text` matches every message that has the field.
+    static func headerMatches(_ headers: String, field: String, text: String) -> Bool {
+        let name = field.lowercased()
+        for line in headers.split(whereSeparator: \.isNewline) {
+            guard let colon = line.firstIndex(of: ":") else { continue }
+            guard line[..<colon].trimmingCharacters(in: .whitespaces).lowercased() == name else { continue }
+            if textContains(String(line[line.index(after: colon)...]), text) { return true }
+        }
+        return false
+    }
+}

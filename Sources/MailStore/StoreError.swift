@@ -1,0 +1,44 @@
+// Errors of the store. Each description is a sentence a person can act on; callers map the cases to
+// protocol replies (IMAP NO [NONEXISTENT], [ALREADYEXISTS], [OVERQUOTA], SMTP 452/552, ...).
+
+public enum StoreError: Error, CustomStringConvertible, Equatable, Sendable {
+    /// Something named does not exist (a domain, account, mailbox, alias, app password).
+    case notFound(String)
+    /// Something with that name exists already.
+    case alreadyExists(String)
+    /// Removal refused because something still depends on it.
+    case notEmpty(String)
+    /// The account's quota would be exceeded (RFC 9208 §4.3 OVERQUOTA).
+    case overQuota
+    /// The data directory was written by a newer Mailroom.
+    case schemaTooNew(String)
+    /// A mailbox or other name is not acceptable.
+    case invalidName(String)
+    /// An argument makes no sense (e.g. a copy between two accounts).
+    case invalidArgument(String)
+    /// A message refers to a blob file that is not on disk.
+    case blobMissing(String)
+    /// A named limit was hit.
+    case limitExceeded(String)
+    /// The database or the file system failed; the operation changed nothing.
+    case storage(String)
+    /// The store was closed.
+    case closed
+
+    public var description: String {
+        switch self {
+        case .notFound(let what): "\(what) does not exist."
+        case .alreadyExists(let what): "\(what) already exists."
+        case .notEmpty(let what): "\(what) is not empty; remove what it contains first."
+        case .overQuota: "The account is over its quota; delete some mail or raise the quota."
+        case .schemaTooNew(let detail): detail
+        case .invalidName(let why): "Invalid name: \(why)."
+        case .invalidArgument(let why): "Invalid request: \(why)."
+        case .blobMissing(let hash):
+            "The message body \(hash) is missing from the blob directory; store the message again."
+        case .limitExceeded(let what): "Limit reached: \(what)."
+        case .storage(let detail): "The mail store failed: \(detail)."
+        case .closed: "The mail store is closed."
+        }
+    }
+}
