@@ -75,98 +75,101 @@ private struct AddressParser {
     var comments: [Int: String] = [:]
 
     init(_ value: String) {
-        let s = Array(value.unicodeScalars)
+        // The lexer works on UTF-8 bytes: every delimiter is ASCII, and 8-bit bytes (RFC 6532 UTF-8)
+        // are word characters.
+        let s = Array(value.utf8)
         var i = 0
-        var word = String.UnicodeScalarView()
-        func flushWord(_ tokens: inout [Token]) {
-            if !word.isEmpty {
-                tokens.append(.word(String(word)))
-                word = String.UnicodeScalarView()
+        var wordStart = -1
+        func flushWord(_ tokens: inout [Token], at end: Int) {
+            if wordStart >= 0 {
+                tokens.append(.word(String(decoding: s[wordStart..<end], as: UTF8.self)))
+                wordStart = -1
             }
         }
+        var text: [UInt8] = []
         while i < s.count, tokens.count < MIMELimits.maxAddressTokens {
             let c = s[i]
             switch c {
-            case " ", "\t", "\r", "\n":
-                flushWord(&tokens)
+            case 0x20, 0x09, 0x0D, 0x0A:
+                flushWord(&tokens, at: i)
                 i += 1
-            case "(":
-                flushWord(&tokens)
+            case 0x28:  // "(" comment, nested, with quoted-pairs (RFC 5322 §3.2.2)
+                flushWord(&tokens, at: i)
                 var depth = 0
-                var text = String.UnicodeScalarView()
+                text.removeAll(keepingCapacity: true)
                 while i < s.count {
                     let d = s[i]
-                    if d == "\\", i + 1 < s.count {
+                    if d == 0x5C, i + 1 < s.count {
                         text.append(s[i + 1])
                         i += 2
                         continue
                     }
                     i += 1
-                    if d == "(" {
+                    if d == 0x28 {
                         depth += 1
                         if depth == 1 { continue }
                     }
-                    if d == ")" {
+                    if d == 0x29 {
                         depth -= 1
                         if depth == 0 { break }
                     }
                     text.append(d)
                 }
-                comments[tokens.count] = String(text).trimmingWSP
-            case "\"":
-                flushWord(&tokens)
+                comments[tokens.count] = String(decoding: text, as: UTF8.self).trimmingWSP
+            case 0x22:  // quoted-string (RFC 5322 §3.2.4)
+                flushWord(&tokens, at: i)
                 if !AddressParser.hasClosingQuote(s, after: i) {
                     // Unterminated quoted string: read the rest as if the quote were not there.
                     i += 1
                     continue
                 }
                 i += 1
-                var text = String.UnicodeScalarView()
+                text.removeAll(keepingCapacity: true)
                 while i < s.count {
                     let d = s[i]
-                    if d == "\\", i + 1 < s.count {
+                    if d == 0x5C, i + 1 < s.count {
                         text.append(s[i + 1])
                         i += 2
                         continue
                     }
                     i += 1
-                    if d == "\"" { break }
-                    if d == "\r" || d == "\n" { continue }
+                    if d == 0x22 { break }
+                    if d == 0x0D || d == 0x0A { continue }
                     text.append(d)
                 }
-                tokens.append(.quoted(String(text)))
-            case "[":
-                flushWord(&tokens)
-                var text = String.UnicodeScalarView()
+                tokens.append(.quoted(String(decoding: text, as: UTF8.self)))
+            case 0x5B:  // domain-literal (RFC 5322 §3.4.1)
+                flushWord(&tokens, at: i)
+                text.removeAll(keepingCapacity: true)
                 while i < s.count {
                     let d = s[i]
                     i += 1
-                    if d == " " || d == "\t" || d == "\r" || d == "\n" { continue }
+                    if d == 0x20 || d == 0x09 || d == 0x0D || d == 0x0A { continue }
                     text.append(d)
-                    if d == "]" { break }
+                    if d == 0x5D { break }
                 }
-                tokens.append(.literal(String(text)))
-            case "<", ">", ",", ":", ";", "@", "\\", "]":
-                flushWord(&tokens)
-                tokens.append(.special(c))
+                tokens.append(.literal(String(decoding: text, as: UTF8.self)))
+            case 0x3C, 0x3E, 0x2C, 0x3A, 0x3B, 0x40, 0x5C, 0x5D:  // < > , : ; @ \ ]
+                flushWord(&tokens, at: i)
+                tokens.append(.special(Unicode.Scalar(c)))
                 i += 1
             default:
-                word.append(c)
+                if wordStart < 0 { wordStart = i }
                 i += 1
             }
         }
-        flushWord(&tokens)
+        flushWord(&tokens, at: min(i, s.count))
     }
 
     /// Whether an unescaped DQUOTE follows position `i`.
-    private static func hasClosingQuote(_ s: [Unicode.Scalar], after i: Int) -> Bool {
+    private static func hasClosingQuote(_ s: [UInt8], after i: Int) -> Bool {
         var k = i + 1
         while k < s.count {
-            if s[k] == "\\" {
+            if s[k] == 0x5C {
                 k += 2
                 continue
             }
-            if s[k] == "\"" { return true }
+            if s[k] == 0x22 { return true }
             k += 1
         }
         return false

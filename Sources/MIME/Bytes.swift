@@ -167,6 +167,8 @@ extension String {
 
     /// Trims SP, HT, CR and LF from both ends.
     var trimmingWSP: String {
+        func wsByte(_ b: UInt8?) -> Bool { b == 0x20 || b == 0x09 || b == 0x0D || b == 0x0A }
+        if !wsByte(utf8.first), !wsByte(utf8.last) { return self }
         let scalars = unicodeScalars
         var lo = scalars.startIndex
         var hi = scalars.endIndex

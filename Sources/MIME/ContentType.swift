@@ -117,11 +117,17 @@ public struct ContentDisposition: Sendable, Codable, Equatable, Hashable {
 }
 
 private func isToken(_ s: String) -> Bool {
-    !s.isEmpty && s.utf8.allSatisfy { $0 > 0x20 && $0 < 0x7F && !tspecials.contains($0) }
+    !s.isEmpty && s.utf8.allSatisfy { $0 > 0x20 && $0 < 0x7F && !isTSpecial($0) }
 }
 
-/// RFC 2045 §5.1 tspecials.
-private let tspecials: Set<UInt8> = Set("()<>@,;:\\\"/[]?=".utf8)
+/// RFC 2045 §5.1 tspecials: ()<>@,;:\"/[]?=
+@inline(__always)
+private func isTSpecial(_ c: UInt8) -> Bool {
+    switch c {
+    case 0x28, 0x29, 0x3C, 0x3E, 0x40, 0x2C, 0x3B, 0x3A, 0x5C, 0x22, 0x2F, 0x5B, 0x5D, 0x3F, 0x3D: return true
+    default: return false
+    }
+}
 
 /// A small lexer for `token "/" token *(";" attribute "=" value)` with comments (RFC 5322 §3.2.2).
 struct ParameterLexer {
@@ -175,7 +181,7 @@ struct ParameterLexer {
         let start = i
         while i < b.count {
             let c = b[i]
-            if c <= 0x20 || c == 0x7F || (c < 0x80 && tspecials.contains(c)) { break }
+            if c <= 0x20 || c == 0x7F || isTSpecial(c) { break }
             i += 1
         }
         return i > start ? String(decoding: b[start..<i], as: UTF8.self) : nil

@@ -7,6 +7,7 @@
 //   character split across two words (common with UTF-8 and Shift_JIS senders) decodes correctly.
 // - Lenient like common clients: Q text may contain spaces, and words need not be separated from
 //   surrounding text by whitespace.
+// - Linear time in the header length, whatever the input (searches only move forward).
 import Foundation
 
 public enum EncodedWords {
@@ -22,6 +23,7 @@ public enum EncodedWords {
         var pending: [UInt8] = []
         var pendingCharset: String? = nil
         var lastWasWord = false
+        var finders = Finders()
 
         func flushPending() {
             guard let cs = pendingCharset else { return }
@@ -31,7 +33,7 @@ public enum EncodedWords {
         }
 
         while i + 1 < bytes.count {
-            guard bytes[i] == 0x3D, bytes[i + 1] == 0x3F, let word = parseWord(bytes, at: i) else {
+            guard bytes[i] == 0x3D, bytes[i + 1] == 0x3F, let word = parseWord(bytes, at: i, &finders) else {
                 i += 1
                 continue
             }
@@ -70,8 +72,30 @@ public enum EncodedWords {
         var end: Int
     }
 
+    /// Finds the next position at or after `from` where `matches` holds, caching the answer so that
+    /// searches from increasing positions cost O(n) in total (adversarial headers stay linear).
+    struct ForwardFinder {
+        var cachedFrom = Int.max
+        var cachedHit = -1
+
+        mutating func next(in b: [UInt8], from: Int, _ matches: (Int) -> Bool) -> Int {
+            if cachedFrom <= from, cachedHit >= from || cachedHit == b.count { return cachedHit }
+            var j = from
+            while j < b.count, !matches(j) { j += 1 }
+            cachedFrom = from
+            cachedHit = j
+            return j
+        }
+    }
+
+    struct Finders {
+        var terminator = ForwardFinder()  // "?="
+        var whitespace = ForwardFinder()
+        var opener = ForwardFinder()  // "=?"
+    }
+
     /// encoded-word = "=?" charset "?" encoding "?" encoded-text "?=" (RFC 2047 §2).
-    static func parseWord(_ b: [UInt8], at start: Int) -> Word? {
+    static func parseWord(_ b: [UInt8], at start: Int, _ f: inout Finders) -> Word? {
         var i = start + 2
         let csStart = i
         while i < b.count, b[i] != 0x3F {
@@ -84,13 +108,16 @@ public enum EncodedWords {
         let enc = ASCII.lower(b[i + 1])
         guard enc == 0x62 || enc == 0x71 else { return nil }  // "b" / "q"
         let textStart = i + 3
-        var j = textStart
-        while j + 1 < b.count {
-            if b[j] == 0x3F, b[j + 1] == 0x3D { break }
-            if enc == 0x62, ASCII.isWSP(b[j]) { return nil }
-            j += 1
-        }
+        let j = f.terminator.next(in: b, from: textStart) { k in b[k] == 0x3F && k + 1 < b.count && b[k + 1] == 0x3D }
         guard j + 1 < b.count else { return nil }
+        if enc == 0x62 {
+            // B text has no whitespace.
+            guard f.whitespace.next(in: b, from: textStart, { ASCII.isWSP(b[$0]) }) >= j else { return nil }
+        } else {
+            // Q text may (leniently) hold spaces, but never the start of another encoded word.
+            guard f.opener.next(in: b, from: textStart, { b[$0] == 0x3D && $0 + 1 < b.count && b[$0 + 1] == 0x3F }) >= j
+            else { return nil }
+        }
         let text = b[textStart..<j]
         let decoded = enc == 0x62 ? TransferDecoding.base64(text) : decodeQ(text)
         return Word(charset: charset, decoded: decoded, end: j + 2)

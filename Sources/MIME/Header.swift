@@ -39,6 +39,7 @@ public struct HeaderField: Sendable, Codable, Equatable {
 /// RFC 5322 §2.2.3 unfolding: every CR and LF inside a field value is part of a fold, so removing
 /// them leaves the WSP that followed. Leading and trailing whitespace is trimmed.
 func unfold(_ raw: String) -> String {
+    if !raw.utf8.contains(where: { $0 == ASCII.cr || $0 == ASCII.lf }) { return raw.trimmingWSP }
     var scalars = String.UnicodeScalarView()
     for s in raw.unicodeScalars where s != "\r" && s != "\n" { scalars.append(s) }
     return String(scalars).trimmingWSP

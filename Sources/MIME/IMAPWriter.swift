@@ -25,7 +25,7 @@ struct IMAPWriter {
 
     mutating func string(_ s: String) {
         var value = s
-        if value.unicodeScalars.contains("\0") {
+        if value.utf8.contains(0) {
             value = String(String.UnicodeScalarView(value.unicodeScalars.filter { $0 != "\0" }))
         }
         let utf8 = value.utf8
@@ -34,9 +34,13 @@ struct IMAPWriter {
             && utf8.allSatisfy { $0 >= 0x01 && $0 < 0x80 && $0 != ASCII.cr && $0 != ASCII.lf }
         if quotable {
             out += "\""
-            for scalar in value.unicodeScalars {
-                if scalar == "\\" || scalar == "\"" { out += "\\" }
-                out.unicodeScalars.append(scalar)
+            if utf8.contains(where: { $0 == ASCII.backslash || $0 == ASCII.quote }) {
+                for scalar in value.unicodeScalars {
+                    if scalar == "\\" || scalar == "\"" { out += "\\" }
+                    out.unicodeScalars.append(scalar)
+                }
+            } else {
+                out += value
             }
             out += "\""
         } else {

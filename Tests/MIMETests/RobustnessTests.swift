@@ -143,6 +143,18 @@ struct SplitMix64: RandomNumberGenerator {
         #expect(checkRanges(m))
     }
 
+    /// Inputs that would be quadratic for a naive encoded-word scanner (each "=?" searching to the
+    /// end for "?="); this finishes in milliseconds because searches only move forward.
+    @Test func adversarialEncodedWords() {
+        let a = String(repeating: "=?a?q?x ", count: 50_000) + "?="
+        #expect(EncodedWords.decode(a).hasPrefix("=?a?q?x =?a?q?x"))
+        let b = String(repeating: "=?a?b?x", count: 50_000) + " ?="
+        #expect(EncodedWords.decode(b).count == b.count)
+        let c = "Subject: " + String(repeating: "=?utf-8?q?=C3=A9?= ", count: 20_000) + "\r\n\r\n"
+        let m = MIMEParser.parse(Array(c.utf8))
+        #expect(m.envelope.decodedSubject == String(repeating: "é", count: 20_000))
+    }
+
     @Test func emptyAndTinyInputs() {
         for s in ["", "\r", "\n", "\r\n", "\r\n\r\n", ":", "a:", " x", "--", "=?", "Content-Type: multipart/mixed"] {
             #expect(Self.exercise(Array(s.utf8)))
