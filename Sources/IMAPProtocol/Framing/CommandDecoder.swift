@@ -214,9 +214,10 @@ public struct CommandDecoder: Sendable {
                     state = .skipLine
                     skipTail = []
                     return .invalid(error)
-                case .bareLineFeed:
+                case .bareLineFeed(let bytes):
                     let error = CommandDecodingError(
-                        kind: .bareLineFeed, tag: modeTag ?? commandTag, detail: "Lines must end with CRLF")
+                        kind: .bareLineFeed, tag: modeTag ?? commandTag ?? Self.tag(of: bytes),
+                        detail: "Lines must end with CRLF")
                     failCurrentCommand()
                     mode = .command
                     state = .line
@@ -239,7 +240,7 @@ public struct CommandDecoder: Sendable {
         case line([UInt8])
         case needMoreBytes
         case tooLong
-        case bareLineFeed
+        case bareLineFeed([UInt8])
     }
 
     /// Reads one line including CRLF, enforcing the line length limit.
@@ -258,7 +259,7 @@ public struct CommandDecoder: Sendable {
         }
         let bytes = buffer.readBytes(length: lf + 1)!
         scanned = 0
-        guard lf > 0, bytes[lf - 1] == .cr else { return .bareLineFeed }
+        guard lf > 0, bytes[lf - 1] == .cr else { return .bareLineFeed(bytes) }
         return .line(bytes)
     }
 

@@ -4,6 +4,7 @@
 // Invariants:
 // - System flags are recognised case-insensitively and kept in their canonical spelling; keywords
 //   keep the client's spelling (comparison of keywords is the store's business).
+// - Mailbox attributes keep their spelling and compare case-insensitively.
 
 import NIOCore
 
@@ -91,12 +92,11 @@ extension GrammarParser {
 /// A mailbox attribute: LIST flags (`mbx-list-flags`, RFC 9051 §7.3.1), child flags (RFC 5258 §4),
 /// and special-use attributes (RFC 6154 §2). Compared case-insensitively.
 public struct MailboxAttribute: Sendable, Hashable, CustomStringConvertible {
-    /// The attribute without its backslash, in canonical spelling when known.
+    /// The attribute without its backslash, spelled as given.
     public let name: String
 
     public init(_ name: String) {
-        let known = MailboxAttribute.known.first { $0.caseInsensitiveEquals(name) }
-        self.name = known ?? name
+        self.name = name
     }
 
     public var description: String { "\\" + name }
@@ -106,12 +106,6 @@ public struct MailboxAttribute: Sendable, Hashable, CustomStringConvertible {
     }
 
     public func hash(into hasher: inout Hasher) { hasher.combine(name.uppercased()) }
-
-    private static let known = [
-        "Noinferiors", "Noselect", "Marked", "Unmarked", "NonExistent", "Subscribed", "Remote",
-        "HasChildren", "HasNoChildren", "All", "Archive", "Drafts", "Flagged", "Junk", "Sent", "Trash",
-        "Important",
-    ]
 
     public static let noInferiors = MailboxAttribute("Noinferiors")
     public static let noSelect = MailboxAttribute("Noselect")
