@@ -345,7 +345,7 @@ public struct CommandDecoder: Sendable {
         if !header.synchronizing && header.size > limits.maxNonSynchronizingLiteralSize {
             return rejectAtLine(line, kind: .literalTooLarge, detail: "Non-synchronizing literal too large")  // RFC 7888 §4
         }
-        if header.size > limits.maxInlineLiteralSize || command.count + line.count + header.size > limits.maxCommandSize
+        if header.size > limits.maxInlineLiteralSize || header.size > limits.maxCommandSize - command.count - line.count
         {
             return rejectAtLine(line, kind: .literalTooLarge, detail: "Literal too large")
         }

@@ -81,9 +81,15 @@ public struct IMAPDateTime: Sendable, Hashable, CustomStringConvertible {
         self.zoneMinutes = zoneMinutes
     }
 
-    /// The local time in `zoneMinutes` of the instant `secondsSince1970`.
+    /// Seconds since 1970 of 0001-01-01T00:00:00Z and of 9999-12-31T23:59:59Z, the representable range.
+    static let representableSeconds: ClosedRange<Int64> = -62_135_596_800...253_402_300_799
+
+    /// The local time in `zoneMinutes` of the instant `secondsSince1970` (clamped to years 1...9999).
     public init(secondsSince1970: Int64, zoneMinutes: Int = 0) {
-        let local = secondsSince1970 + Int64(zoneMinutes) * 60
+        let zoneMinutes = min(max(zoneMinutes, -5999), 5999)
+        let range = IMAPDateTime.representableSeconds
+        let instant = min(max(secondsSince1970, range.lowerBound + 6000 * 60), range.upperBound - 6000 * 60)
+        let local = instant + Int64(zoneMinutes) * 60
         let days = local >= 0 ? local / 86400 : (local - 86399) / 86400
         let secondsOfDay = Int(local - days * 86400)
         let civil = civilFromDays(days)

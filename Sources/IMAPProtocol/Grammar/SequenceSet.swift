@@ -50,6 +50,24 @@ public enum SequenceSet: Sendable, Hashable {
         self = .ranges(numbers.map { SequenceRange($0) })
     }
 
+    /// The fewest ranges covering `numbers` (sorted, duplicates and neighbours merged), e.g. for
+    /// VANISHED, COPYUID or ESEARCH ALL. An empty input gives an empty set, which must not be sent.
+    public init(compacting numbers: some Sequence<UInt32>) {
+        var ranges: [SequenceRange] = []
+        var current: ClosedRange<UInt32>?
+        for number in numbers.sorted() {
+            // Sorted input: number >= range.upperBound, so the subtraction cannot underflow.
+            if let range = current, number - range.upperBound <= 1 {
+                current = range.lowerBound...number
+            } else {
+                if let range = current { ranges.append(SequenceRange(range)) }
+                current = number...number
+            }
+        }
+        if let range = current { ranges.append(SequenceRange(range)) }
+        self = .ranges(ranges)
+    }
+
     /// The set as ascending closed ranges, `*` replaced by `largest`, each range ordered.
     /// Returns nil for `$`, which only the session can resolve.
     public func resolved(largest: UInt32) -> [ClosedRange<UInt32>]? {
