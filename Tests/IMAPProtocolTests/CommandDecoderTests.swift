@@ -96,6 +96,24 @@ private func invalid(_ kind: CommandDecodingError.Kind, _ tag: String?) -> (Comm
         #expect(events[1] == tagged("b", .noop))
     }
 
+    @Test func commandSizeLimitCoversItsLines() {
+        let limits = IMAPLimits(maxInlineLiteralSize: 10, maxCommandSize: 60)
+        let events = decodeAll(
+            "a LOGIN {10+}\r\n0123456789 {10+}\r\n0123456789 \"\(String(repeating: "p", count: 30))\"\r\nb NOOP\r\n",
+            limits: limits)
+        #expect(events.count == 2)
+        #expect(invalid(.commandTooLarge, "a")(events[0]))
+        #expect(events[1] == tagged("b", .noop))
+    }
+
+    @Test func nestingLimitAppliesToDecodedCommands() {
+        let limits = IMAPLimits(maxNestingDepth: 5)
+        let events = decodeAll("a SEARCH NOT NOT NOT NOT NOT NOT ALL\r\nb SEARCH NOT NOT ALL\r\n", limits: limits)
+        #expect(events.count == 2)
+        #expect(invalid(.nestingTooDeep, "a")(events[0]))
+        #expect(events[1] == tagged("b", .search(SearchCommand(key: .not(.not(.all))))))
+    }
+
     @Test func lineTooLongIsReportedBeforeItsEnd() {
         let limits = IMAPLimits(maxLineLength: 1000)
         var decoder = CommandDecoder(limits: limits)

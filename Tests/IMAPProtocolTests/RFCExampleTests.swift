@@ -202,7 +202,8 @@ let rfcClientLines: [String] = [
         .init("* LIST (\\Noselect) \"/\" \"~/Mail/foo\"\r\n", list(["Noselect"], "/", "~/Mail/foo")),  // quoted
         .init(
             "* LSUB () \".\" \"#news.comp.mail.mime\"\r\n",
-            .untagged(.lsub(MailboxListItem(attributes: [], delimiter: ".", mailbox: "#news.comp.mail.mime")))),  // quoted
+            // quoted
+            .untagged(.lsub(MailboxListItem(attributes: [], delimiter: ".", mailbox: "#news.comp.mail.mime")))),
         .init(
             "* LSUB (\\NoSelect) \".\" \"#news.comp.mail\"\r\n",
             .untagged(
@@ -415,7 +416,8 @@ let rfcClientLines: [String] = [
         .init(
             "* STATUS \"blurdybloop\" (MESSAGES 231 UIDNEXT 44292 HIGHESTMODSEQ 7011231777)\r\n",
             .untagged(
-                .status(mailbox: "blurdybloop", [.messages(231), .uidNext(44292), .highestModSeq(7_011_231_777)]))),  // quoted
+                // quoted
+                .status(mailbox: "blurdybloop", [.messages(231), .uidNext(44292), .highestModSeq(7_011_231_777)]))),
         // RFC 2971 ID
         .init("* ID NIL\r\n", .untagged(.id(nil))),
         .init(

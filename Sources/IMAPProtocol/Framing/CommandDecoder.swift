@@ -17,6 +17,20 @@
 //   responses until the session calls `returnToCommandMode()` (or the client cancels with "*").
 // - Errors never stop the decoder: `.invalid` carries the tag when it was read, and decoding resumes at
 //   the next command.
+//
+// A session drives it like this:
+//
+//     decoder.append(bytesFromChannel)
+//     while let event = decoder.nextEvent() {
+//         switch event {
+//         case .command(let tagged): ...            // switch over tagged.command
+//         case .continuationRequest: write "+ Ready"
+//         case .appendStart, .beginMessage, .messageBytes, .endMessage, .appendFinish: ...  // to a spool file
+//         case .idleDone: end IDLE, answer the IDLE tag
+//         case .authenticationResponse, .authenticationCancelled: ...   // then returnToCommandMode()
+//         case .invalid(let error): write error.response
+//         }
+//     }
 
 import NIOCore
 
@@ -80,6 +94,11 @@ public struct CommandDecoder: Sendable {
         var binary: Bool
     }
 
+    /// Consumed bytes kept at the front of the input buffer before it is compacted.
+    private static let compactionThreshold = 64 * 1024
+    /// Bytes kept from the end of a skipped line: enough for the longest literal header `~{<19 digits>+}`.
+    private static let skipTailLength = 32
+
     public var limits: IMAPLimits
     public private(set) var mode: Mode = .command
 
@@ -110,7 +129,7 @@ public struct CommandDecoder: Sendable {
         if buffer.readableBytes == 0 {
             buffer = bytes
         } else {
-            if buffer.readerIndex > 64 * 1024 { buffer.discardReadBytes() }
+            if buffer.readerIndex > Self.compactionThreshold { buffer.discardReadBytes() }
             var bytes = bytes
             buffer.writeBuffer(&bytes)
         }
@@ -343,7 +362,8 @@ public struct CommandDecoder: Sendable {
 
         // A literal inlined into the command.
         if !header.synchronizing && header.size > limits.maxNonSynchronizingLiteralSize {
-            return rejectAtLine(line, kind: .literalTooLarge, detail: "Non-synchronizing literal too large")  // RFC 7888 §4
+            // RFC 7888 §4 (LITERAL-)
+            return rejectAtLine(line, kind: .literalTooLarge, detail: "Non-synchronizing literal too large")
         }
         if header.size > limits.maxInlineLiteralSize || header.size > limits.maxCommandSize - command.count - line.count
         {
@@ -469,7 +489,8 @@ public struct CommandDecoder: Sendable {
             return rejectAtLine(line, kind: .messageTooLarge, detail: "Message too large")
         }
         if !header.synchronizing && header.size > limits.maxNonSynchronizingLiteralSize {
-            return rejectAtLine(line, kind: .literalTooLarge, detail: "Non-synchronizing literal too large")  // RFC 7888 §4
+            // RFC 7888 §4 (LITERAL-)
+            return rejectAtLine(line, kind: .literalTooLarge, detail: "Non-synchronizing literal too large")
         }
         return nil
     }
@@ -514,7 +535,7 @@ public struct CommandDecoder: Sendable {
         guard let lf = found else {
             let count = buffer.readableBytes
             skipTail.append(contentsOf: buffer.readBytes(length: count)!)
-            if skipTail.count > 32 { skipTail.removeFirst(skipTail.count - 32) }
+            if skipTail.count > Self.skipTailLength { skipTail.removeFirst(skipTail.count - Self.skipTailLength) }
             return false
         }
         skipTail.append(contentsOf: buffer.readBytes(length: lf + 1)!)
