@@ -1,4 +1,0 @@
-import Testing
-@testable import SMTPProtocol
-
-@Test func placeholderSMTPProtocol() {}
