@@ -356,6 +356,20 @@ private func invalid(_ kind: CommandDecodingError.Kind, _ tag: String?) -> (Comm
         #expect(decoder.nextEvent() == tagged("b", .noop))
     }
 
+    @Test func abandonDuringAPartialLineAfterAMessage() {
+        var decoder = CommandDecoder()
+        decoder.append(Array("a APPEND INBOX {1+}\r\nx (\\Seen \\Flagged \\Answered \\Dr".utf8))
+        #expect(decoder.nextEvent() == .appendStart(tag: "a", mailbox: .inbox))
+        #expect(decoder.nextEvent() == .beginMessage(AppendMessageMetadata(size: 1)))
+        #expect(decoder.nextEvent() == .messageBytes(ByteBuffer(string: "x")))
+        #expect(decoder.nextEvent() == .endMessage)
+        #expect(decoder.nextEvent() == nil)  // half of the next line has been looked at
+        decoder.abandonCommand()
+        decoder.append(Array("aft) {2+}\r\nyz\r\nb NOOP\r\nc NOOP\r\n".utf8))
+        #expect(decoder.nextEvent() == tagged("b", .noop))
+        #expect(decoder.nextEvent() == tagged("c", .noop))
+    }
+
     @Test func malformedAppendArgumentsSkipTheLiteral() {
         let events = decodeAll("a APPEND INBOX (\\Seen {3+}\r\nabc\r\nb APPEND INBOX \"bad date\" {3}\r\nc NOOP\r\n")
         #expect(events.count == 3)

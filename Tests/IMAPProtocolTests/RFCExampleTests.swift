@@ -91,7 +91,8 @@ let rfcClientLines: [String] = [
             events == [
                 .continuationRequest, .continuationRequest,
                 .command(TaggedCommand(tag: "A001", command: .login(username: "FRED FOOBAR", password: "fat man"))),
-                .invalid(CommandDecodingError(kind: .literalTooLarge, tag: "A044", detail: "Literal too large")),
+                .invalid(
+                    CommandDecodingError(kind: .unknownCommand, tag: "A044", detail: "Unknown command BLURDYBLOOP")),
             ])
     }
 

@@ -160,6 +160,7 @@ public struct CommandDecoder: Sendable {
     /// are skipped.
     public mutating func abandonCommand() {
         pending.removeAll()
+        scanned = 0
         switch state {
         case .inlineLiteral(let remaining), .appendMessage(let remaining):
             if literalIsSynchronizing && !continuationSent {
@@ -264,7 +265,7 @@ public struct CommandDecoder: Sendable {
 
     /// Reads one line including CRLF, enforcing the line length limit.
     private mutating func readLine() -> LineResult {
-        let start = scanned
+        let start = min(scanned, buffer.readableBytes)
         let found = buffer.withUnsafeReadableBytes { bytes -> Int? in
             bytes[start...].firstIndex(of: .lf)
         }
@@ -341,6 +342,11 @@ public struct CommandDecoder: Sendable {
             return completeCommand()
         }
 
+        // RFC 9051 §7.5: refuse an unknown command before its literal is sent.
+        if command.isEmpty, let failure = Self.unknownCommand(in: Array(line[..<header.start])) {
+            return rejectAtLine(line, error: CommandDecodingError(grammar: failure, tag: commandTag))
+        }
+
         // Is this literal the message of an APPEND?
         let classification =
             commandIsAppend
@@ -397,6 +403,18 @@ public struct CommandDecoder: Sendable {
     }
 
     // MARK: - APPEND
+
+    /// The unknown-command error for a first line whose command name this server does not know.
+    private static func unknownCommand(in prefix: [UInt8]) -> GrammarError? {
+        var parser = GrammarParser(prefix)
+        guard (try? parser.parseTag()) != nil, parser.consume(.space) else { return nil }
+        do {
+            _ = try parser.parseCommandBody()
+        } catch let error as GrammarError where error.kind == .unknownCommand {
+            return error
+        } catch {}
+        return nil
+    }
 
     /// Whether a command's first line is `tag SP "APPEND" SP ...`.
     private static func startsWithAppend(_ line: [UInt8]) -> Bool {
@@ -531,6 +549,7 @@ public struct CommandDecoder: Sendable {
 
     /// Discards input up to the end of the current line. Returns false when more bytes are needed.
     private mutating func skipLine() -> Bool {
+        scanned = 0
         let found = buffer.withUnsafeReadableBytes { $0.firstIndex(of: .lf) }
         guard let lf = found else {
             let count = buffer.readableBytes
