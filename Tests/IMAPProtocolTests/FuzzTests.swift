@@ -84,8 +84,15 @@ struct SplitMix64: RandomNumberGenerator {
                 default:
                     break
                 }
+                if Int.random(in: 0..<16, using: &random) == 0 { decoder.abandonCommand() }
                 // The decoder never holds more than it was fed.
                 precondition(decoder.bufferedByteCount <= input.count)
+            }
+            // Sessions may also act while the decoder waits for bytes, in the middle of a line.
+            switch Int.random(in: 0..<12, using: &random) {
+            case 0: decoder.abandonCommand()
+            case 1: decoder.returnToCommandMode()
+            default: break
             }
         }
         return events
@@ -108,6 +115,35 @@ struct SplitMix64: RandomNumberGenerator {
             _ = try? GrammarParser.parseCommand(ByteBuffer(bytes: input), limits: Self.smallLimits)
         }
         #expect(events > 0)
+    }
+
+    @Test(arguments: [11, 12, 13])
+    func pipelinedStreamsWithSessionInterventions(seed: UInt64) {
+        // Valid commands (many APPENDs) back to back, split finely, with the session abandoning or
+        // resetting at random moments: the decoder must stay in bounds and keep decoding.
+        var random = SplitMix64(state: seed)
+        let corpus = Self.corpus
+        let appends = corpus.filter { String(decoding: $0, as: UTF8.self).uppercased().contains(" APPEND ") }
+        for _ in 0..<400 {
+            var input: [UInt8] = []
+            for _ in 0..<Int.random(in: 1...6, using: &random) {
+                input +=
+                    Bool.random(using: &random)
+                    ? appends.randomElement(using: &random)! : corpus.randomElement(using: &random)!
+            }
+            var decoder = CommandDecoder()
+            var offset = 0
+            while offset < input.count {
+                let end = min(input.count, offset + Int.random(in: 1...16, using: &random))
+                decoder.append(ByteBuffer(bytes: input[offset..<end]))
+                offset = end
+                while decoder.nextEvent() != nil {
+                    if Int.random(in: 0..<10, using: &random) == 0 { decoder.abandonCommand() }
+                }
+                if Int.random(in: 0..<5, using: &random) == 0 { decoder.abandonCommand() }
+                #expect(decoder.bufferedByteCount <= input.count)
+            }
+        }
     }
 
     @Test func randomBytesNeverCrash() {
