@@ -10,10 +10,11 @@
 // - Transparency (§4.5.2): a leading dot is removed from every line that has more than the dot.
 // - Line ends: CRLF is kept. A bare LF / bare CR is handled by policy (RFC 5321 §2.3.8): `.normalize` writes
 //   CRLF in its place, `.reject` keeps the byte and reports it so the session refuses after the dot. Defaults:
-//   bare LF is normalised (as Postfix's smtpd_forbid_bare_newline=normalize does), bare CR is rejected (a lone CR
-//   is no line end to any receiving software we know, and "\r.\r" is the classic smuggling vector).
+//   bare LF is normalised (as Postfix's smtpd_forbid_bare_newline=normalize does), bare CR is rejected (lone
+//   CRs are rare in legitimate mail, and "\r.\r" is a classic smuggling vector).
 // - Size: every output octet is counted; the first `maxMessageSize` octets are emitted and nothing after them,
-//   but scanning goes on to the end so the session can answer 552 after the dot (RFC 1870 §6) without buffering the rest.
+//   but scanning goes on to the end so the session can answer 552 after the dot (RFC 1870 §6) without
+//   buffering the rest.
 // - Line length: lines over `maxLineLength` (including CRLF, not counting a stuffed dot, RFC 5321 §4.5.3.1.6)
 //   are counted and reported; the bytes are still consumed and emitted.
 

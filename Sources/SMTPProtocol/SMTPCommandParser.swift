@@ -59,9 +59,9 @@ public enum SMTPCommandParser {
 
     // ehlo = "EHLO" SP ( Domain / address-literal ) CRLF      RFC 5321 §4.1.1.1
     // helo = "HELO" SP Domain CRLF
-    // Liberal on purpose: clients send underscores, bare IP addresses and NetBIOS names, and RFC 5321 §4.1.4
-    // says a server MUST NOT refuse a message because the EHLO argument is wrong. Any printable text is taken;
-    // `SMTPHost(_:)` is the strict check for sessions that want one.
+    // Liberal on purpose: clients send underscores, bare IP addresses and NetBIOS names. RFC 5321 §4.1.4 forbids
+    // refusing mail because the EHLO name fails verification; we extend that to its syntax, as Postfix does by
+    // default. Any printable text is taken; `SMTPHost(_:)` is the strict check for sessions that want one.
     static func parseHelloArgument(_ cursor: inout ByteCursor) throws(SMTPSyntaxError) -> String {
         let argument = cursor.remaining
         guard !argument.isEmpty else { throw .invalidArguments("a domain or address literal is required") }
