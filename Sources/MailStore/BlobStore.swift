@@ -11,13 +11,14 @@
 //   `blobs` row names them and that they are older than the grace period. Appends check in their own
 //   write transaction that a new blob's file exists; both run under SQLite's single writer lock, so a
 //   committed message always has its file.
-// - Every blocking file operation runs on `BlobStore.ioQueue`, a dedicated concurrent DispatchQueue:
-//   never on a NIO event loop and never on Swift's cooperative thread pool (which has one thread per
-//   core here). MailStore does not depend on NIO, so NIOThreadPool is not an option.
+// - Every blocking file operation runs on `BlobStore.ioQueues`, dedicated serial DispatchQueues used
+//   round-robin: never on a NIO event loop and never on Swift's cooperative thread pool (which has one
+//   thread per core here). MailStore does not depend on NIO, so NIOThreadPool is not an option.
 
 import Crypto
 import Dispatch
 import Foundation
+import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -37,11 +38,15 @@ struct BlobStore: Sendable {
     static let writeBufferSize = 256 * 1024
     /// Files are hashed and copied in chunks of this size.
     static let copyChunkSize = 1024 * 1024
-    /// Default chunk size of `chunks(of:range:)`.
-    static let readChunkSize = 64 * 1024
 
-    static let ioQueue = DispatchQueue(
-        label: "mailroom.mailstore.blob-io", qos: .userInitiated, attributes: .concurrent)
+    /// Blob file operations that may block at the same time (each fsync blocks its thread).
+    static let ioConcurrency = 8
+    /// Serial queues used round-robin. A serial queue gets its own thread from libdispatch when it
+    /// blocks; a concurrent queue would be limited to one thread per core on Linux.
+    static let ioQueues: [DispatchQueue] = (0..<ioConcurrency).map {
+        DispatchQueue(label: "mailroom.mailstore.blob-io.\($0)", qos: .userInitiated)
+    }
+    private static let nextQueue = Atomic<Int>(0)
 
     init(dataDirectory: String) {
         self.root = dataDirectory + "/blobs"
@@ -61,10 +66,11 @@ struct BlobStore: Sendable {
         return "\(root)/\(a)/\(b)/\(hash)"
     }
 
-    /// Runs blocking file work on the I/O queue.
+    /// Runs blocking file work on one of the I/O queues.
     static func io<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            ioQueue.async {
+        let index = nextQueue.wrappingAdd(1, ordering: .relaxed).oldValue
+        return try await withCheckedThrowingContinuation { continuation in
+            ioQueues[index % ioConcurrency].async {
                 continuation.resume(with: Result { try body() })
             }
         }

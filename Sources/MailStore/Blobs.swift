@@ -65,7 +65,7 @@ extension MailStore {
     }
 
     /// The blob (or a range of it) as a stream of chunks, one read per chunk.
-    public func readBlobChunks(_ ref: BlobRef, range: Range<Int>? = nil, chunkSize: Int = 64 * 1024)
+    public func readBlobChunks(_ ref: BlobRef, range: Range<Int>? = nil, chunkSize: Int = MailStore.blobReadChunkSize)
         -> AsyncThrowingStream<[UInt8], any Error>
     {
         let store = blobs
@@ -100,9 +100,12 @@ extension MailStore {
             index += chunk.count
             // Inside a write transaction: no append can commit a reference to these meanwhile.
             removed += try await write { db in
+                let checks = try Self.blobReferences.filter { try db.tableExists($0.table) }.map(\.query)
                 var n = 0
-                for hash in chunk {
-                    if try db.int("SELECT 1 FROM blobs WHERE hash = ?", [hash]) != nil { continue }
+                candidates: for hash in chunk {
+                    for query in checks {
+                        if try db.int(query, [hash]) != nil { continue candidates }
+                    }
                     if let m = store.modificationDate(store.path(hash)), m >= cutoff { continue }  // just reused
                     if store.remove(hash) { n += 1 }
                 }
@@ -112,6 +115,16 @@ extension MailStore {
         if removed > 0 { logger.info("swept blobs", metadata: ["removed": "\(removed)"]) }
         return removed
     }
+
+    /// Default chunk size of `readBlobChunks`.
+    public static let blobReadChunkSize = 64 * 1024
+
+    /// Every table that refers to blob files by hash: a file is swept only when none does. A table
+    /// that does not exist (yet) is skipped.
+    static let blobReferences: [(table: String, query: String)] = [
+        ("blobs", "SELECT 1 FROM blobs WHERE hash = ? LIMIT 1"),
+        ("queue_messages", "SELECT 1 FROM queue_messages WHERE blob_hash = ? LIMIT 1"),
+    ]
 
     /// Blob files checked per sweep transaction (the write lock is held meanwhile).
     static let sweepBatch = 256

@@ -5,7 +5,7 @@
 //   `PRAGMA synchronous=FULL` (a commit is durable when it returns) and foreign keys on. Only this
 //   target imports GRDB; the API returns Mailroom's own value types and StoreError.
 // - No database or file work on the caller's thread: database work runs on GRDB's own dispatch
-//   queues through its async API; blob file work on `BlobStore.ioQueue`. Neither is a NIO event loop.
+//   queues through its async API; blob file work on `BlobStore.ioQueues`. Neither is a NIO event loop.
 // - Commit, then publish: change events go to `changeFeed` only after the transaction committed; an
 //   append's caller resumes only after the transaction containing its append committed.
 // - Appends and deliveries are group-committed (GroupCommitter): many callers, one transaction, one
@@ -80,6 +80,13 @@ public final class MailStore: Sendable {
                             + "which this version does not know). Run that newer version, or restore a backup made "
                             + "with this one.")
                 }
+                // DatabasePool switches its writer to synchronous=NORMAL when it enables WAL, after
+                // prepareDatabase ran: set FULL again on the writer (the only connection that commits).
+                let mode = try pool.writeWithoutTransaction { db -> Int64? in
+                    try db.execute(sql: "PRAGMA synchronous = FULL")
+                    return try Int64.fetchOne(db, sql: "PRAGMA synchronous")
+                }
+                guard mode == 2 else { throw StoreError.storage("SQLite refused synchronous=FULL") }
                 try migrator.migrate(pool)
                 return (pool, blobs)
             }
@@ -224,8 +231,14 @@ extension MailStore {
         }
     }
 
-    /// The first column of the first row of a query; for tests.
+    /// The first column of the first row of a query, on a reader connection; for tests.
     func debugValue(_ sql: String) async throws -> String? {
         try await read { db in try String.fetchOne(db, sql: sql) }
+    }
+
+    /// The same on the writer connection (per-connection pragmas such as `synchronous`).
+    func debugWriterValue(_ sql: String) async throws -> String? {
+        try checkOpen()
+        return try await pool.writeWithoutTransaction { db in try String.fetchOne(db, sql: sql) }
     }
 }

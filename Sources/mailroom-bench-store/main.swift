@@ -71,18 +71,20 @@ func measure(
 }
 
 try FileManager.default.createDirectory(at: base, withIntermediateDirectories: true)
-let store = try await MailStore.open(dataDirectory: base.appendingPathComponent("data"))
-_ = try await store.addDomain("bench.test")
-let account = try await store.createAccount(NewAccount(address: "user@bench.test", passwordHash: "x"))
-guard let inbox = try await store.mailbox(account: account.id, name: "INBOX") else { exit(1) }
-print("MailStore durable appends, \(messageSize)-byte messages, \(count) per run, data in \(base.path)")
+print(
+    "MailStore durable appends, \(messageSize)-byte messages, \(count) per run, a fresh store per run in \(base.path)")
+var runNumber = 0
 for concurrency in [1, 8] {
-    try await measure(
-        "blob + append", store: store, account: account.id, mailbox: inbox.id, concurrency: concurrency,
-        preWritten: false)
-    try await measure(
-        "append only (blob written)", store: store, account: account.id, mailbox: inbox.id, concurrency: concurrency,
-        preWritten: true)
+    for preWritten in [false, true] {
+        runNumber += 1
+        let store = try await MailStore.open(dataDirectory: base.appendingPathComponent("run-\(runNumber)"))
+        _ = try await store.addDomain("bench.test")
+        let account = try await store.createAccount(NewAccount(address: "user@bench.test", passwordHash: "x"))
+        guard let inbox = try await store.mailbox(account: account.id, name: "INBOX") else { exit(1) }
+        try await measure(
+            preWritten ? "append only (blob written)" : "blob + append", store: store, account: account.id,
+            mailbox: inbox.id, concurrency: concurrency, preWritten: preWritten)
+        try await store.close()
+    }
 }
-try await store.close()
 if arguments.count <= 2 { try? FileManager.default.removeItem(at: base) }
