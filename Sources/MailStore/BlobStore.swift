@@ -212,10 +212,6 @@ struct BlobStore: Sendable {
 
     // MARK: Reading
 
-    func exists(_ hash: String) -> Bool {
-        access(path(hash), F_OK) == 0
-    }
-
     func fileSize(_ hash: String) -> Int64? {
         var st = stat()
         guard stat(path(hash), &st) == 0 else { return nil }
