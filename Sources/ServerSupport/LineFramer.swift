@@ -13,6 +13,12 @@
 
 import NIOCore
 
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 public struct LineFramer: Sendable {
     public enum Event: Equatable, Sendable {
         /// A complete line without its terminator.
@@ -58,23 +64,21 @@ public struct LineFramer: Sendable {
     public mutating func nextLine(maxLength: Int) -> Event {
         precondition(maxLength >= 2, "a line needs room for its terminator")
         while true {
-            let view = buffer.readableBytesView
-            let searchStart = view.startIndex + scannedCount
-            guard let newline = view[searchStart...].firstIndex(of: UInt8(ascii: "\n")) else {
+            let readable = buffer.readableBytes
+            guard let lineLength = lengthThroughNextLF(searchingFrom: scannedCount) else {
                 if skippingOverlongLine {
                     dropAll()
                     return .needMoreData
                 }
-                if view.count >= maxLength {
+                if readable >= maxLength {
                     // The line cannot fit whatever follows: report once, then discard until its LF.
                     skippingOverlongLine = true
                     dropAll()
                     return .tooLong
                 }
-                scannedCount = view.count
+                scannedCount = readable
                 return .needMoreData
             }
-            let lineLength = newline - view.startIndex + 1
             if skippingOverlongLine {
                 skippingOverlongLine = false
                 consume(lineLength)
@@ -84,11 +88,23 @@ public struct LineFramer: Sendable {
                 consume(lineLength)
                 return .tooLong
             }
-            let endedWithCRLF = lineLength >= 2 && view[newline - 1] == UInt8(ascii: "\r")
+            let endedWithCRLF =
+                lineLength >= 2 && buffer.getInteger(at: buffer.readerIndex + lineLength - 2) == UInt8(ascii: "\r")
             let contentLength = lineLength - (endedWithCRLF ? 2 : 1)
             let line = buffer.getSlice(at: buffer.readerIndex, length: contentLength)!
             consume(lineLength)
             return .line(line, endedWithCRLF: endedWithCRLF)
+        }
+    }
+
+    /// Bytes from the reader index through the first LF at or after `offset`, or nil without one (memchr).
+    private func lengthThroughNextLF(searchingFrom offset: Int) -> Int? {
+        buffer.withUnsafeReadableBytes { bytes -> Int? in
+            guard offset < bytes.count, let base = bytes.baseAddress else { return nil }
+            guard let found = memchr(base + offset, Int32(UInt8(ascii: "\n")), bytes.count - offset) else {
+                return nil
+            }
+            return base.distance(to: UnsafeRawPointer(found)) + 1
         }
     }
 
