@@ -85,11 +85,29 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        .target(
+            name: "Delivery",
+            dependencies: [
+                "MailStore", "MIME", "Directory",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        // Front-ends
+        .target(
+            name: "SMTPServer",
+            dependencies: [
+                "SMTPProtocol", "ServerSupport", "Directory", "Delivery", "MailStore", "MIME", "Config",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
         // Executable
         .executableTarget(
             name: "mailroom",
             dependencies: [
-                "Config", "MIME", "ServerSupport", "MailStore", "Directory",
+                "Config", "MIME", "ServerSupport", "MailStore", "Directory", "Delivery", "SMTPServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -110,5 +128,8 @@ let package = Package(
         .testTarget(name: "ServerSupportTests", dependencies: ["ServerSupport"], swiftSettings: strict),
         .testTarget(name: "MailStoreTests", dependencies: ["MailStore", "MailTestSupport"], swiftSettings: strict),
         .testTarget(name: "DirectoryTests", dependencies: ["Directory", "MailTestSupport"], swiftSettings: strict),
+        .testTarget(
+            name: "DeliveryTests", dependencies: ["Delivery", "MailTestSupport", "MIME", "MailStore"],
+            swiftSettings: strict),
     ]
 )

@@ -21,6 +21,9 @@ enum Schema {
             let start = max(1, Int64(Date().timeIntervalSince1970))
             try db.execute(sql: "INSERT INTO counters(name, value) VALUES ('uidvalidity', ?)", arguments: [start])
         }
+        migrator.registerMigration("v2-queue") { db in
+            try db.execute(sql: v2Queue)
+        }
         return migrator
     }
 

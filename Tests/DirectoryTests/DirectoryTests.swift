@@ -1,4 +1,188 @@
+import Foundation
+import MailStore
 import Testing
+
 @testable import Directory
 
-@Test func placeholderDirectory() {}
+/// A Directory over a real store in a fresh temporary directory (STYLE.md item 17).
+func withDirectory(_ body: (Directory) async throws -> Void) async throws {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("dirtest-\(UUID().uuidString)")
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let store = try await MailStore.open(dataDirectory: dir)
+    let directory = Directory(store: store)
+    do {
+        try await body(directory)
+    } catch {
+        try? await store.close()
+        throw error
+    }
+    try await store.close()
+}
+
+@Suite struct DirectoryTests {
+    let pw = "correct horse battery"
+
+    @Test func authenticatesWithPasswordAndAppPassword() async throws {
+        try await withDirectory { d in
+            try await d.addDomain("example.com")
+            try await d.addUser(address: "Alice@example.com", password: pw)
+            guard
+                case .success(let a, .password) = await d.authenticate(
+                    Credentials(username: "alice@EXAMPLE.com", password: pw), remote: "127.0.0.1", protocolName: "test")
+            else { Issue.record("password login failed"); return }
+            #expect(a.address == "alice@example.com")
+
+            let (record, secret) = try await d.addAppPassword(address: "alice@example.com", label: "phone")
+            #expect(record.label == "phone")
+            guard
+                case .success(_, .appPassword("phone")) = await d.authenticate(
+                    Credentials(username: "alice@example.com", password: secret), remote: "127.0.0.1",
+                    protocolName: "test")
+            else { Issue.record("app password login failed"); return }
+            #expect(try await d.appPasswords(address: "alice@example.com").first?.lastUsedAt != nil)
+
+            try await d.revokeAppPassword(address: "alice@example.com", label: "phone")
+            guard
+                case .failure = await d.authenticate(
+                    Credentials(username: "alice@example.com", password: secret), remote: "127.0.0.1",
+                    protocolName: "test")
+            else { Issue.record("revoked app password still works"); return }
+        }
+    }
+
+    @Test func wrongPasswordAndUnknownAccountLookTheSame() async throws {
+        try await withDirectory { d in
+            try await d.addDomain("example.com")
+            try await d.addUser(address: "alice@example.com", password: pw)
+            var wrong: [Duration] = []
+            var unknown: [Duration] = []
+            let clock = ContinuousClock()
+            for i in 0..<3 {
+                // Different IPs so the throttle adds no delay to either side.
+                var r: AuthenticationResult = .failure
+                wrong.append(
+                    await clock.measure {
+                        r = await d.authenticate(
+                            Credentials(username: "alice@example.com", password: "nope nope"),
+                            remote: "10.0.0.\(i)", protocolName: "test")
+                    })
+                guard case .failure = r else { Issue.record("wrong password accepted"); return }
+                unknown.append(
+                    await clock.measure {
+                        r = await d.authenticate(
+                            Credentials(username: "nobody\(i)@example.com", password: "nope nope"),
+                            remote: "10.0.1.\(i)", protocolName: "test")
+                    })
+                guard case .failure = r else { Issue.record("unknown account accepted"); return }
+            }
+            let w = wrong.sorted()[1]
+            let u = unknown.sorted()[1]
+            // Both are dominated by one bcrypt; the medians must be within a factor of two of each other.
+            #expect(u * 2 > w && w * 2 > u, "wrong password \(w), unknown account \(u)")
+            let logins = try await d.store.recentLogins(limit: 10)
+            #expect(logins.count == 6)
+            #expect(logins.allSatisfy { !$0.success })
+        }
+    }
+
+    @Test func refusesAForeignAuthorizationIdentity() async throws {
+        try await withDirectory { d in
+            try await d.addDomain("example.com")
+            try await d.addUser(address: "alice@example.com", password: pw)
+            try await d.addUser(address: "bob@example.com", password: pw)
+            guard
+                case .failure = await d.authenticate(
+                    Credentials(username: "alice@example.com", password: pw, authorizationIdentity: "bob@example.com"),
+                    remote: "127.0.0.1", protocolName: "test")
+            else { Issue.record("acting as another user was allowed"); return }
+            guard
+                case .success = await d.authenticate(
+                    Credentials(
+                        username: "alice@example.com", password: pw, authorizationIdentity: "alice@example.com"),
+                    remote: "127.0.0.1", protocolName: "test")
+            else { Issue.record("same authzid refused"); return }
+        }
+    }
+
+    @Test func resolvesRecipients() async throws {
+        try await withDirectory { d in
+            try await d.addDomain("example.com")
+            try await d.addDomain("example.org")
+            let alice = try await d.addUser(address: "alice@example.com", password: pw)
+            let bob = try await d.addUser(address: "bob@example.com", password: pw)
+            try await d.addAlias("sales@example.com", targets: ["alice@example.com", "bob@example.com"])
+            try await d.addAlias("ext@example.com", targets: ["someone@elsewhere.example"])
+            try await d.addAlias("chain@example.com", targets: ["sales@example.com", "alice@example.com"])
+            try await d.addAlias("loop1@example.com", targets: ["loop2@example.com"])
+            try await d.addAlias("loop2@example.com", targets: ["loop1@example.com", "bob@example.com"])
+
+            #expect(try await d.resolveRecipient("ALICE@example.com") == .deliver(accounts: [alice], forward: []))
+            #expect(try await d.resolveRecipient("alice+news@example.com") == .deliver(accounts: [alice], forward: []))
+            #expect(try await d.resolveRecipient("sales@example.com") == .deliver(accounts: [alice, bob], forward: []))
+            #expect(
+                try await d.resolveRecipient("sales+x@example.com") == .deliver(accounts: [alice, bob], forward: []))
+            #expect(try await d.resolveRecipient("chain@example.com") == .deliver(accounts: [alice, bob], forward: []))
+            #expect(try await d.resolveRecipient("loop1@example.com") == .deliver(accounts: [bob], forward: []))
+            #expect(
+                try await d.resolveRecipient("ext@example.com")
+                    == .deliver(accounts: [], forward: [MailAddress("someone@elsewhere.example")!]))
+            #expect(try await d.resolveRecipient("nobody@example.com") == .unknownUser)
+            #expect(try await d.resolveRecipient("nobody@example.org") == .unknownUser)
+            #expect(try await d.resolveRecipient("x@elsewhere.example") == .notLocal)
+            #expect(try await d.resolveRecipient("not an address") == .unknownUser)
+
+            try await d.addAlias("@example.org", targets: ["bob@example.com"])
+            #expect(try await d.resolveRecipient("anything@example.org") == .deliver(accounts: [bob], forward: []))
+            // An exact account wins over the catch-all.
+            try await d.addAlias("@example.com", targets: ["bob@example.com"])
+            #expect(try await d.resolveRecipient("alice@example.com") == .deliver(accounts: [alice], forward: []))
+            #expect(try await d.resolveRecipient("typo@example.com") == .deliver(accounts: [bob], forward: []))
+        }
+    }
+
+    @Test func validatesInput() async throws {
+        try await withDirectory { d in
+            await #expect(throws: DirectoryError.invalidDomain("bad domain")) { try await d.addDomain("bad domain") }
+            try await d.addDomain("example.com")
+            await #expect(throws: DirectoryError.unknownDomain("example.net")) {
+                try await d.addUser(address: "a@example.net", password: pw)
+            }
+            await #expect(throws: DirectoryError.passwordTooShort(PasswordHashing.minPasswordLength)) {
+                try await d.addUser(address: "a@example.com", password: "short")
+            }
+            await #expect(throws: DirectoryError.invalidAddress("nope")) {
+                try await d.addUser(address: "nope", password: pw)
+            }
+            await #expect(throws: DirectoryError.aliasLoop("x@example.com")) {
+                try await d.addAlias("x@example.com", targets: ["X@example.com"])
+            }
+            await #expect(throws: DirectoryError.unknownUser("ghost@example.com")) {
+                try await d.setPassword(address: "ghost@example.com", password: pw)
+            }
+        }
+    }
+
+    @Test func passwordChangeTakesEffect() async throws {
+        try await withDirectory { d in
+            try await d.addDomain("example.com")
+            try await d.addUser(address: "a@example.com", password: pw)
+            try await d.setPassword(address: "a@example.com", password: "a new password")
+            guard
+                case .failure = await d.authenticate(
+                    Credentials(username: "a@example.com", password: pw), remote: "1.1.1.1", protocolName: "t")
+            else { Issue.record("old password still works"); return }
+            guard
+                case .success = await d.authenticate(
+                    Credentials(username: "a@example.com", password: "a new password"), remote: "1.1.1.2",
+                    protocolName: "t")
+            else { Issue.record("new password refused"); return }
+        }
+    }
+
+    @Test func bcryptVariants() {
+        #expect(PasswordHashing.isBcrypt("$2b$10$" + String(repeating: "a", count: 53)))
+        #expect(!PasswordHashing.isBcrypt("$2b$99$" + String(repeating: "a", count: 53)))
+        #expect(!PasswordHashing.isBcrypt("plain"))
+        #expect(PasswordHashing.normalised("$2y$10$" + String(repeating: "a", count: 53))?.hasPrefix("$2b$") == true)
+    }
+}

@@ -63,21 +63,24 @@ class Mailroom:
 
     # --- server ----------------------------------------------------------------------------
     def start(self, timeout=60):
+        self.output = queue.Queue()  # a fresh queue: a previous process's end-of-output must not leak in
+        self.lines = []
         self.proc = subprocess.Popen(
             [BIN, "serve", "--config", str(self.config)],
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
         )
-        threading.Thread(target=self._pump, daemon=True).start()
+        threading.Thread(target=self._pump, args=(self.proc, self.output, self.lines), daemon=True).start()
         self.wait_for_line("ready", timeout)
         return self
 
-    def _pump(self):
-        for line in self.proc.stdout:
-            self.lines.append(line)
-            self.output.put(line)
-        self.output.put(None)
+    @staticmethod
+    def _pump(proc, output, lines):
+        for line in proc.stdout:
+            lines.append(line)
+            output.put(line)
+        output.put(None)
 
     def wait_for_line(self, needle, timeout=30):
         deadline = time.monotonic() + timeout
@@ -110,3 +113,51 @@ def mailroom(tmp_path):
     m = Mailroom(tmp_path)
     yield m
     m.stop()
+
+
+# --- reading the store back (until IMAP exists, the tests read the database and blob files) ---
+import sqlite3
+
+
+def stored_messages(m: "Mailroom", address: str, mailbox: str = "INBOX"):
+    """[(uid, bytes)] of a mailbox, read straight from the data directory."""
+    db = sqlite3.connect(f"file:{m.base / 'data' / 'mailroom.sqlite'}?mode=ro", uri=True)
+    try:
+        rows = db.execute(
+            """
+            SELECT mm.uid, b.hash FROM mailbox_messages mm
+            JOIN mailboxes mb ON mb.id = mm.mailbox_id
+            JOIN accounts a ON a.id = mb.account_id
+            JOIN messages msg ON msg.id = mm.message_id
+            JOIN blobs b ON b.id = msg.blob_id
+            WHERE a.address_key = ? AND mb.name = ?
+            ORDER BY mm.uid
+            """,
+            (address.lower(), mailbox),
+        ).fetchall()
+    finally:
+        db.close()
+    out = []
+    for uid, h in rows:
+        out.append((uid, (m.base / "data" / "blobs" / h[:2] / h[2:4] / h).read_bytes()))
+    return out
+
+
+def queued_recipients(m: "Mailroom"):
+    db = sqlite3.connect(f"file:{m.base / 'data' / 'mailroom.sqlite'}?mode=ro", uri=True)
+    try:
+        return db.execute(
+            "SELECT r.address, q.mail_from, q.body_offset, q.blob_hash FROM queue_recipients r "
+            "JOIN queue_messages q ON q.id = r.message_id ORDER BY r.id"
+        ).fetchall()
+    finally:
+        db.close()
+
+
+def tls_context():
+    import ssl
+
+    ctx = ssl.create_default_context()
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    return ctx

@@ -1,0 +1,135 @@
+// The one ingest path (DESIGN §2, STYLE.md item 11): every way a message enters a mailbox (SMTP
+// delivery, IMAP APPEND, later JMAP and imports) goes through `MessageIngest`.
+//
+// Invariants:
+// - A message is parsed exactly once, here; the store keeps what the parse learned.
+// - The stored bytes are the bytes received: parsing never alters them.
+// - The caller hears success only after the blob is durable and the transaction committed
+//   (MailStore guarantees both; this type adds nothing in between that could be lost).
+// - Parsing reads the spool file through a memory map, so a large message is not copied into
+//   the heap; the parse itself runs off the caller's task on a detached task.
+
+import Foundation
+import MIME
+import MailStore
+
+/// What MailStore keeps in `MessageMetadata.envelope` and `.bodyStructure`: JSON of the MIME
+/// target's values, so IMAP can answer ENVELOPE, BODYSTRUCTURE and BODY[section] without
+/// parsing the message again.
+public enum StoredStructure {
+    static let encoder: JSONEncoder = {
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys]
+        return e
+    }()
+
+    public static func encode(_ envelope: Envelope) -> Data {
+        (try? encoder.encode(envelope)) ?? Data()
+    }
+
+    public static func encode(_ structure: MessageStructure) -> Data {
+        (try? encoder.encode(structure)) ?? Data()
+    }
+
+    public static func envelope(_ data: Data) -> Envelope? {
+        try? JSONDecoder().decode(Envelope.self, from: data)
+    }
+
+    public static func structure(_ data: Data) -> MessageStructure? {
+        try? JSONDecoder().decode(MessageStructure.self, from: data)
+    }
+}
+
+public struct MessageIngest: Sendable {
+    public let store: MailStore
+
+    public init(store: MailStore) {
+        self.store = store
+    }
+
+    /// The metadata of a message, from one parse of its bytes.
+    public static func metadata(of buffer: UnsafeRawBufferPointer) -> MessageMetadata {
+        let structure = MIMEParser.parseStructure(buffer)
+        let envelope = structure.envelope
+        func addresses(_ list: [Address]?) -> String {
+            (list ?? []).compactMap { a -> String? in
+                guard let email = a.email else { return nil }
+                if let name = a.decodedName, !name.isEmpty { return "\(name) <\(email)>" }
+                return email
+            }.joined(separator: ", ")
+        }
+        return MessageMetadata(
+            size: Int64(structure.size),
+            headerDate: structure.date?.date,
+            subject: envelope.decodedSubject,
+            from: addresses(envelope.from),
+            to: addresses(envelope.to),
+            cc: addresses(envelope.cc),
+            bcc: addresses(envelope.bcc),
+            messageIDHeader: structure.messageID,
+            inReplyTo: structure.inReplyTo,
+            references: structure.references,
+            envelope: StoredStructure.encode(envelope),
+            bodyStructure: StoredStructure.encode(structure),
+            headerText: structure.headerText,
+            bodyText: structure.searchText(in: buffer, includeHeaders: false),
+            preview: structure.preview(in: buffer),
+            hasAttachment: structure.hasAttachment)
+    }
+
+    /// Parses a finished spool file (memory-mapped) off the caller's task.
+    public static func metadata(ofFile url: URL) async throws -> MessageMetadata {
+        try await Task.detached {
+            let data = try Data(contentsOf: url, options: [.alwaysMapped])
+            return data.withUnsafeBytes { metadata(of: $0) }
+        }.value
+    }
+
+    /// Stores a finished spool file whose metadata is already known (the caller parsed it to check
+    /// it). The spool file is consumed; the blob is durable when this returns.
+    public func storeBlob(spoolFile: URL) async throws -> BlobRef {
+        try await store.importBlob(spoolFile: spoolFile)
+    }
+
+    /// Delivers a stored blob into every target mailbox in one transaction (SMTP delivery).
+    public func deliver(
+        blob: BlobRef, metadata: MessageMetadata, to targets: [DeliveryTarget], internalDate: Date = Date()
+    ) async throws -> [AppendResult] {
+        try await store.deliver(
+            DeliveryRequest(blob: blob, metadata: metadata, internalDate: internalDate, targets: targets))
+    }
+
+    /// Parses, stores and delivers a finished spool file into every target mailbox in one
+    /// transaction. The spool file is consumed.
+    public func deliver(spoolFile: URL, to targets: [DeliveryTarget], internalDate: Date = Date()) async throws
+        -> [AppendResult]
+    {
+        let metadata = try await Self.metadata(ofFile: spoolFile)
+        let blob = try await storeBlob(spoolFile: spoolFile)
+        return try await deliver(blob: blob, metadata: metadata, to: targets, internalDate: internalDate)
+    }
+
+    /// Appends a finished spool file to one mailbox (IMAP APPEND). The spool file is consumed.
+    public func append(
+        spoolFile: URL, account: AccountID, mailbox: MailboxID, flags: Set<Flag> = [], internalDate: Date = Date()
+    ) async throws -> AppendResult {
+        let metadata = try await Self.metadata(ofFile: spoolFile)
+        let blob = try await store.importBlob(spoolFile: spoolFile)
+        return try await store.append(
+            AppendRequest(
+                account: account, mailbox: mailbox, blob: blob, metadata: metadata, flags: flags,
+                internalDate: internalDate))
+    }
+
+    /// Appends a message that is already in memory (small messages, tests, imports).
+    public func append(
+        bytes: [UInt8], account: AccountID, mailbox: MailboxID, flags: Set<Flag> = [], internalDate: Date = Date()
+    ) async throws -> AppendResult {
+        let metadata = bytes.withUnsafeBytes { Self.metadata(of: $0) }
+        let blob = try await store.writeBlob(bytes: bytes)
+        return try await store.append(
+            AppendRequest(
+                account: account, mailbox: mailbox, blob: blob, metadata: metadata, flags: flags,
+                internalDate: internalDate))
+    }
+}

@@ -1,0 +1,195 @@
+// The outbound queue's persistence: messages accepted for remote recipients (DESIGN §2 "Sending").
+//
+// Invariants:
+// - A remote recipient is a committed queue row before the submitting client hears 250: the queue
+//   survives crashes and restarts (at-least-once delivery).
+// - A queued message references its body by blob hash; `sweepBlobs` keeps every blob a queue row
+//   names. `bodyOffset` skips bytes that belong only to local copies (the Return-Path: line added at
+//   final delivery, RFC 5321 §4.4), so the outbound copy and the local copies share one blob.
+// - Recipients of one message are grouped by domain when the worker (outbound issue) delivers them.
+
+import Foundation
+import GRDB
+
+public struct QueueMessageID: StoreIdentifier {
+    public let rawValue: Int64
+    public init(rawValue: Int64) { self.rawValue = rawValue }
+}
+
+public struct QueueRecipientID: StoreIdentifier {
+    public let rawValue: Int64
+    public init(rawValue: Int64) { self.rawValue = rawValue }
+}
+
+/// One recipient of an outbound message, with its RFC 3461 DSN parameters.
+public struct OutboundRecipient: Hashable, Sendable, Codable {
+    public var address: String
+    /// RFC 3461 §4.1 NOTIFY value as sent ("SUCCESS,FAILURE", "NEVER"), nil when absent.
+    public var notify: String?
+    /// RFC 3461 §4.2 ORCPT value as "addr-type;address" (decoded), nil when absent.
+    public var orcpt: String?
+
+    public init(address: String, notify: String? = nil, orcpt: String? = nil) {
+        self.address = address
+        self.notify = notify
+        self.orcpt = orcpt
+    }
+
+    /// The domain part, lowercased (what the worker groups by).
+    public var domain: String {
+        guard let at = address.lastIndex(of: "@") else { return "" }
+        return address[address.index(after: at)...].lowercased()
+    }
+}
+
+/// A message handed to the outbound queue.
+public struct OutboundMessage: Hashable, Sendable {
+    /// The envelope sender; "" for the null reverse-path.
+    public var mailFrom: String
+    public var blob: BlobRef
+    /// Bytes of the blob to skip when sending (see the file comment).
+    public var bodyOffset: Int64
+    public var recipients: [OutboundRecipient]
+    /// RFC 3461 §4.4 ENVID, RFC 3461 §4.3 RET ("FULL"/"HDRS"), RFC 6152 BODY, RFC 6531 SMTPUTF8.
+    public var envid: String?
+    public var ret: String?
+    public var bodyType: String?
+    public var smtputf8: Bool
+    /// The submitting account, when authenticated (DKIM signing domain, bounces).
+    public var account: AccountID?
+
+    public init(
+        mailFrom: String, blob: BlobRef, bodyOffset: Int64 = 0, recipients: [OutboundRecipient],
+        envid: String? = nil, ret: String? = nil, bodyType: String? = nil, smtputf8: Bool = false,
+        account: AccountID? = nil
+    ) {
+        self.mailFrom = mailFrom
+        self.blob = blob
+        self.bodyOffset = bodyOffset
+        self.recipients = recipients
+        self.envid = envid
+        self.ret = ret
+        self.bodyType = bodyType
+        self.smtputf8 = smtputf8
+        self.account = account
+    }
+}
+
+/// A recipient's state in the queue, for `mailroom queue list`.
+public struct QueueEntry: Hashable, Sendable {
+    public var message: QueueMessageID
+    public var recipient: QueueRecipientID
+    public var mailFrom: String
+    public var address: String
+    public var state: String
+    public var attempts: Int
+    public var nextAttempt: Date
+    public var lastError: String?
+    public var createdAt: Date
+}
+
+extension Schema {
+    static let v2Queue = """
+        CREATE TABLE queue_messages (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            blob_hash TEXT NOT NULL,
+            blob_size INTEGER NOT NULL,
+            body_offset INTEGER NOT NULL DEFAULT 0,
+            mail_from TEXT NOT NULL,
+            envid TEXT,
+            ret TEXT,
+            body_type TEXT,
+            smtputf8 INTEGER NOT NULL DEFAULT 0,
+            account_id INTEGER REFERENCES accounts(id) ON DELETE SET NULL,
+            created_at REAL NOT NULL
+        );
+        CREATE INDEX queue_messages_blob ON queue_messages(blob_hash);
+
+        CREATE TABLE queue_recipients (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            message_id INTEGER NOT NULL REFERENCES queue_messages(id) ON DELETE CASCADE,
+            address TEXT NOT NULL,
+            domain TEXT NOT NULL,
+            notify TEXT,
+            orcpt TEXT,
+            state TEXT NOT NULL DEFAULT 'queued',
+            attempts INTEGER NOT NULL DEFAULT 0,
+            next_attempt REAL NOT NULL,
+            last_error TEXT,
+            updated_at REAL NOT NULL
+        );
+        CREATE INDEX queue_recipients_due ON queue_recipients(state, next_attempt);
+        CREATE INDEX queue_recipients_message ON queue_recipients(message_id);
+        """
+}
+
+extension MailStore {
+    /// Makes a message durable in the outbound queue; returns once committed.
+    @discardableResult
+    public func enqueue(_ message: OutboundMessage) async throws -> QueueMessageID {
+        guard !message.recipients.isEmpty else { throw StoreError.invalidName("an outbound message needs recipients") }
+        return try await write { db in
+            let now = Date().timeIntervalSince1970
+            try db.run(
+                """
+                INSERT INTO queue_messages(blob_hash, blob_size, body_offset, mail_from, envid, ret, body_type,
+                    smtputf8, account_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+                [
+                    message.blob.hash, message.blob.size, message.bodyOffset, message.mailFrom, message.envid,
+                    message.ret, message.bodyType, message.smtputf8, message.account?.rawValue, now,
+                ])
+            let id = db.lastInsertedRowID
+            for r in message.recipients {
+                try db.run(
+                    """
+                    INSERT INTO queue_recipients(message_id, address, domain, notify, orcpt, next_attempt, updated_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?)
+                    """, [id, r.address, r.domain, r.notify, r.orcpt, now, now])
+            }
+            return (QueueMessageID(rawValue: id), [])
+        }
+    }
+
+    /// Every queued recipient, oldest first.
+    public func queueEntries() async throws -> [QueueEntry] {
+        try await read { db in
+            try db.rows(
+                """
+                SELECT m.id AS mid, r.id AS rid, m.mail_from, r.address, r.state, r.attempts, r.next_attempt,
+                    r.last_error, m.created_at
+                FROM queue_recipients r JOIN queue_messages m ON m.id = r.message_id
+                ORDER BY m.id, r.id
+                """
+            ).map { row in
+                QueueEntry(
+                    message: QueueMessageID(rawValue: row["mid"]), recipient: QueueRecipientID(rawValue: row["rid"]),
+                    mailFrom: row["mail_from"], address: row["address"], state: row["state"],
+                    attempts: row["attempts"], nextAttempt: Date(timeIntervalSince1970: row["next_attempt"]),
+                    lastError: row["last_error"], createdAt: Date(timeIntervalSince1970: row["created_at"]))
+            }
+        }
+    }
+
+    /// The blob and envelope of a queued message.
+    public func queuedMessage(_ id: QueueMessageID) async throws -> OutboundMessage? {
+        try await read { db in
+            guard
+                let m = try db.row(
+                    """
+                    SELECT blob_hash, blob_size, body_offset, mail_from, envid, ret, body_type, smtputf8, account_id
+                    FROM queue_messages WHERE id = ?
+                    """, [id.rawValue]),
+                let blob = BlobRef(hash: m["blob_hash"], size: m["blob_size"])
+            else { return nil }
+            let recipients = try db.rows(
+                "SELECT address, notify, orcpt FROM queue_recipients WHERE message_id = ? ORDER BY id", [id.rawValue]
+            ).map { OutboundRecipient(address: $0["address"], notify: $0["notify"], orcpt: $0["orcpt"]) }
+            let account: Int64? = m["account_id"]
+            return OutboundMessage(
+                mailFrom: m["mail_from"], blob: blob, bodyOffset: m["body_offset"], recipients: recipients,
+                envid: m["envid"], ret: m["ret"], bodyType: m["body_type"], smtputf8: m["smtputf8"],
+                account: account.map(AccountID.init(rawValue:)))
+        }
+    }
+}

@@ -1,0 +1,113 @@
+// The running server: opens the store, builds every service from the config and runs them in one
+// ServiceGroup (DESIGN §1, STYLE.md item 10).
+//
+// Invariants:
+// - "ready" is printed only after every listener is bound, so scripts and tests can wait for it;
+//   a listener that cannot bind stops startup with its address and the reason.
+// - SIGTERM and SIGINT shut down gracefully (listeners stop accepting, sessions drain); SIGHUP
+//   reloads the TLS certificate.
+// - The store is closed after every service has stopped.
+
+import Config
+import Directory
+import Foundation
+import Logging
+import MailStore
+import SMTPProtocol
+import SMTPServer
+import ServerSupport
+import ServiceLifecycle
+
+struct ServerRuntime {
+    let config: MailroomConfig
+
+    func run(banner: String?) async throws {
+        var logger = Logger(label: "mailroom")
+        logger.logLevel = .info
+        let hostname = try config.requireHostname()
+        let store = try await MailStore.open(dataDirectory: URL(fileURLWithPath: config.dataDirectory))
+        do {
+            try await run(store: store, hostname: hostname, banner: banner, logger: logger)
+        } catch {
+            try? await store.close()
+            throw error
+        }
+        try await store.close()
+        say("mailroom: stopped")
+    }
+
+    private func run(store: MailStore, hostname: String, banner: String?, logger: Logger) async throws {
+        let directory = Directory(store: store, logger: logger)
+        let tls = try TLSProvider(config: config, logger: logger)
+        let smtp = SMTPServer(
+            settings: SMTPSettings(config: config, hostname: hostname), directory: directory, logger: logger)
+        // Half-received messages of a previous run are never delivered.
+        try? FileManager.default.removeItem(at: smtp.settings.spoolDirectory)
+
+        var listeners: [Listener] = []
+        for (kind, address) in config.listen.sorted(by: { $0.key < $1.key }) {
+            let perIP = config.limits.connectionsPerIP
+            switch kind {
+            case .smtp:
+                listeners.append(
+                    smtp.listener(
+                        name: "smtp", address: address, mode: .mx, tls: .startTLSAvailable(tls), connectionsPerIP: perIP
+                    ))
+            case .submission:
+                listeners.append(
+                    smtp.listener(
+                        name: "submission", address: address, mode: .submission, tls: .startTLSAvailable(tls),
+                        connectionsPerIP: perIP))
+            case .submissions:
+                listeners.append(
+                    smtp.listener(
+                        name: "submissions", address: address, mode: .submission, tls: .implicit(tls),
+                        connectionsPerIP: perIP))
+            case .imap, .imaps, .pop3, .pop3s, .http, .https:
+                // Front-ends that are not built yet: say so plainly rather than pretend.
+                logger.warning("listen.\(kind.rawValue) = \(address): this listener is not implemented yet")
+            }
+        }
+
+        var services: [any Service] = listeners
+        services.append(TLSReloadService(providers: [tls], logger: logger))
+        services.append(BlobSweeper(store: store, logger: logger))
+        let group = ServiceGroup(
+            configuration: .init(
+                services: services.map { .init(service: $0) },
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger))
+        services.removeAll()
+
+        let bound = listeners
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            tasks.addTask {
+                for listener in bound {
+                    _ = try await listener.boundAddress()
+                }
+                if let banner { say(banner) }
+                say("mailroom: ready")
+            }
+            try await tasks.waitForAll()
+        }
+    }
+}
+
+/// Removes blobs no message references any more, off the request path, once an hour.
+struct BlobSweeper: Service {
+    let store: MailStore
+    let logger: Logger
+    static let interval: Duration = .seconds(3600)
+
+    func run() async throws {
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            do {
+                _ = try await store.sweepBlobs()
+            } catch {
+                logger.error("blob sweep failed: \(error)")
+            }
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: Self.interval) }
+        }
+    }
+}
