@@ -57,7 +57,7 @@ func withDirectory(_ body: (Directory) async throws -> Void) async throws {
             var wrong: [Duration] = []
             var unknown: [Duration] = []
             let clock = ContinuousClock()
-            for i in 0..<3 {
+            for i in 0..<5 {
                 // Different IPs so the throttle adds no delay to either side.
                 var r: AuthenticationResult = .failure
                 wrong.append(
@@ -75,12 +75,13 @@ func withDirectory(_ body: (Directory) async throws -> Void) async throws {
                     })
                 guard case .failure = r else { Issue.record("unknown account accepted"); return }
             }
-            let w = wrong.sorted()[1]
-            let u = unknown.sorted()[1]
-            // Both are dominated by one bcrypt; the medians must be within a factor of two of each other.
+            // Both are dominated by one bcrypt. Other tests run in parallel and only ever add time, so the
+            // fastest of five runs is the least disturbed measurement of each: within a factor of two.
+            let w = wrong.min()!
+            let u = unknown.min()!
             #expect(u * 2 > w && w * 2 > u, "wrong password \(w), unknown account \(u)")
             let logins = try await d.store.recentLogins(limit: 10)
-            #expect(logins.count == 6)
+            #expect(logins.count == 10)
             #expect(logins.allSatisfy { !$0.success })
         }
     }
@@ -106,6 +107,7 @@ func withDirectory(_ body: (Directory) async throws -> Void) async throws {
 
     @Test func resolvesRecipients() async throws {
         try await withDirectory { d in
+            func r(_ address: String) async throws -> Resolved { Resolved(try await d.resolveRecipient(address)) }
             try await d.addDomain("example.com")
             try await d.addDomain("example.org")
             let alice = try await d.addUser(address: "alice@example.com", password: pw)
@@ -116,27 +118,26 @@ func withDirectory(_ body: (Directory) async throws -> Void) async throws {
             try await d.addAlias("loop1@example.com", targets: ["loop2@example.com"])
             try await d.addAlias("loop2@example.com", targets: ["loop1@example.com", "bob@example.com"])
 
-            #expect(try await d.resolveRecipient("ALICE@example.com") == .deliver(accounts: [alice], forward: []))
-            #expect(try await d.resolveRecipient("alice+news@example.com") == .deliver(accounts: [alice], forward: []))
-            #expect(try await d.resolveRecipient("sales@example.com") == .deliver(accounts: [alice, bob], forward: []))
+            #expect(try await r("ALICE@example.com") == Resolved(accounts: [alice.address]))
+            #expect(try await r("alice+news@example.com") == Resolved(accounts: [alice.address]))
+            #expect(try await r("sales@example.com") == Resolved(accounts: [alice.address, bob.address]))
             #expect(
-                try await d.resolveRecipient("sales+x@example.com") == .deliver(accounts: [alice, bob], forward: []))
-            #expect(try await d.resolveRecipient("chain@example.com") == .deliver(accounts: [alice, bob], forward: []))
-            #expect(try await d.resolveRecipient("loop1@example.com") == .deliver(accounts: [bob], forward: []))
+                try await r("sales+x@example.com") == Resolved(accounts: [alice.address, bob.address]))
+            #expect(try await r("chain@example.com") == Resolved(accounts: [alice.address, bob.address]))
+            #expect(try await r("loop1@example.com") == Resolved(accounts: [bob.address]))
             #expect(
-                try await d.resolveRecipient("ext@example.com")
-                    == .deliver(accounts: [], forward: [MailAddress("someone@elsewhere.example")!]))
+                try await r("ext@example.com") == Resolved(accounts: [], forward: ["someone@elsewhere.example"]))
             #expect(try await d.resolveRecipient("nobody@example.com") == .unknownUser)
             #expect(try await d.resolveRecipient("nobody@example.org") == .unknownUser)
             #expect(try await d.resolveRecipient("x@elsewhere.example") == .notLocal)
             #expect(try await d.resolveRecipient("not an address") == .unknownUser)
 
             try await d.addAlias("@example.org", targets: ["bob@example.com"])
-            #expect(try await d.resolveRecipient("anything@example.org") == .deliver(accounts: [bob], forward: []))
+            #expect(try await r("anything@example.org") == Resolved(accounts: [bob.address]))
             // An exact account wins over the catch-all.
             try await d.addAlias("@example.com", targets: ["bob@example.com"])
-            #expect(try await d.resolveRecipient("alice@example.com") == .deliver(accounts: [alice], forward: []))
-            #expect(try await d.resolveRecipient("typo@example.com") == .deliver(accounts: [bob], forward: []))
+            #expect(try await r("alice@example.com") == Resolved(accounts: [alice.address]))
+            #expect(try await r("typo@example.com") == Resolved(accounts: [bob.address]))
         }
     }
 
@@ -184,5 +185,27 @@ func withDirectory(_ body: (Directory) async throws -> Void) async throws {
         #expect(!PasswordHashing.isBcrypt("$2b$99$" + String(repeating: "a", count: 53)))
         #expect(!PasswordHashing.isBcrypt("plain"))
         #expect(PasswordHashing.normalised("$2y$10$" + String(repeating: "a", count: 53))?.hasPrefix("$2b$") == true)
+    }
+}
+
+/// A resolution compared by addresses (records carry timestamps that are not part of the answer).
+struct Resolved: Equatable {
+    var accounts: [String] = []
+    var forward: [String] = []
+    var outcome = "deliver"
+
+    init(accounts: [String], forward: [String] = []) {
+        self.accounts = accounts
+        self.forward = forward
+    }
+
+    init(_ resolution: RecipientResolution) {
+        switch resolution {
+        case .deliver(let a, let f):
+            accounts = a.map(\.address)
+            forward = f.map(\.description)
+        case .unknownUser: outcome = "unknownUser"
+        case .notLocal: outcome = "notLocal"
+        }
     }
 }
