@@ -73,6 +73,7 @@ let package = Package(
         // Test tooling and benchmark of MailStore (not part of the product).
         .executableTarget(name: "mailstore-crash-helper", dependencies: ["MailStore"], swiftSettings: strict),
         .executableTarget(name: "mailroom-bench-store", dependencies: ["MailStore"], swiftSettings: strict),
+        .executableTarget(name: "mailroom-bench-mime", dependencies: ["MIME", "Delivery"], swiftSettings: strict),
         // Services
         .target(
             name: "Directory",
