@@ -336,3 +336,87 @@ def test_acknowledged_messages_survive_sigkill(tmp_path):
         assert len(ids) == len(set(ids))
     finally:
         assert m.stop() == 0
+
+
+def test_limits_recipients_quota_and_connections(tmp_path):
+    m = Mailroom(
+        tmp_path,
+        listeners=("smtp", "submission"),
+        extra_config="[limits]\nrecipients = 2\nconnections_per_ip = 3\n",
+    )
+    m.cli("domain", "add", "example.test")
+    for u in ("a", "b", "c"):
+        m.cli("user", "add", f"{u}@example.test", "--password", PASSWORD)
+    m.cli("user", "add", "tiny@example.test", "--password", PASSWORD, "--quota", "1KB")
+    m.start()
+    try:
+        with smtplib.SMTP("127.0.0.1", m.ports["smtp"]) as s:
+            s.ehlo()
+            s.mail("x@example.org")
+            assert s.rcpt("a@example.test")[0] == 250
+            assert s.rcpt("b@example.test")[0] == 250
+            code, msg = s.rcpt("c@example.test")
+            assert code == 452 and msg.startswith(b"4.5.3")  # RFC 5321 §4.5.3.1.10
+            code, _ = s.data(b"Subject: two of three\r\n\r\nok\r\n")
+            assert code == 250
+            # Over quota: a temporary failure, nothing stored.
+            s.mail("x@example.org")
+            assert s.rcpt("tiny@example.test")[0] == 250
+            code, msg = s.data(b"Subject: big\r\n\r\n" + (b"y" * 76 + b"\r\n") * 40)
+            assert code == 452 and msg.startswith(b"4.2.2"), msg
+        assert len(stored_messages(m, "a@example.test")) == 1
+        assert stored_messages(m, "c@example.test") == []
+        assert stored_messages(m, "tiny@example.test") == []
+        # Per-IP connection limit: the fourth simultaneous connection is refused with 421.
+        held = [socket.create_connection(("127.0.0.1", m.ports["smtp"])) for _ in range(3)]
+        for h in held:
+            h.settimeout(10)
+            assert h.recv(100).startswith(b"220")
+        extra = socket.create_connection(("127.0.0.1", m.ports["smtp"]))
+        extra.settimeout(10)
+        assert extra.recv(200).startswith(b"421 4.7.0")
+        for h in held + [extra]:
+            h.close()
+        # swaks: AUTH before TLS on submission is refused.
+        res = subprocess.run(
+            ["swaks", "--server", f"127.0.0.1:{m.ports['submission']}", "--to", "a@example.test",
+             "--from", "b@example.test", "--auth", "PLAIN", "--auth-user", "b@example.test",
+             "--auth-password", PASSWORD, "--timeout", "20"],
+            capture_output=True, text=True,
+        )
+        assert res.returncode != 0
+        assert "did not advertise authentication" in res.stderr
+        assert len(stored_messages(m, "a@example.test")) == 1
+        # The same with STARTTLS goes through.
+        res = subprocess.run(
+            ["swaks", "--server", f"127.0.0.1:{m.ports['submission']}", "--to", "a@example.test",
+             "--from", "b@example.test", "--tls", "--auth", "PLAIN", "--auth-user", "b@example.test",
+             "--auth-password", PASSWORD, "--timeout", "20"],
+            capture_output=True, text=True,
+        )
+        assert res.returncode == 0, res.stdout + res.stderr
+        assert "235 2.7.0" in res.stdout
+        assert len(stored_messages(m, "a@example.test")) == 2
+    finally:
+        assert m.stop() == 0
+
+
+def test_dsn_parameters_are_kept_for_the_queue(server):
+    with smtplib.SMTP_SSL("127.0.0.1", server.ports["submissions"], context=tls_context()) as s:
+        s.login("alice@example.test", PASSWORD)
+        s.ehlo()
+        assert s.has_extn("dsn")
+        code, _ = s.mail("alice@example.test", ["RET=HDRS", "ENVID=QQ314159"])
+        assert code == 250
+        code, _ = s.rcpt("far@elsewhere.example", ["NOTIFY=SUCCESS,FAILURE", "ORCPT=rfc822;far+2Bx@elsewhere.example"])
+        assert code == 250
+        code, _ = s.data(b"From: alice@example.test\r\nSubject: dsn\r\n\r\nx\r\n")
+        assert code == 250
+    import sqlite3
+
+    db = sqlite3.connect(f"file:{server.base / 'data' / 'mailroom.sqlite'}?mode=ro", uri=True)
+    row = db.execute(
+        "SELECT q.ret, q.envid, r.notify, r.orcpt FROM queue_recipients r JOIN queue_messages q ON q.id = r.message_id"
+    ).fetchone()
+    db.close()
+    assert row == ("HDRS", "QQ314159", "SUCCESS,FAILURE", "rfc822;far+x@elsewhere.example")
