@@ -104,11 +104,20 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        .target(
+            name: "IMAPServer",
+            dependencies: [
+                "IMAPProtocol", "ServerSupport", "Directory", "Delivery", "MailStore", "MIME", "Config",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
         // Executable
         .executableTarget(
             name: "mailroom",
             dependencies: [
-                "Config", "MIME", "ServerSupport", "MailStore", "Directory", "Delivery", "SMTPServer",
+                "Config", "MIME", "ServerSupport", "MailStore", "Directory", "Delivery", "SMTPServer", "IMAPServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

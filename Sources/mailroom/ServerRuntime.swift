@@ -11,6 +11,7 @@
 import Config
 import Directory
 import Foundation
+import IMAPServer
 import Logging
 import MailStore
 import SMTPProtocol
@@ -41,6 +42,8 @@ struct ServerRuntime {
         let tls = try TLSProvider(config: config, logger: logger)
         let smtp = SMTPServer(
             settings: SMTPSettings(config: config, hostname: hostname), directory: directory, logger: logger)
+        let imap = IMAPServer(
+            settings: IMAPSettings(config: config, hostname: hostname), directory: directory, logger: logger)
         // Half-received messages of a previous run are never delivered.
         try? FileManager.default.removeItem(at: smtp.settings.spoolDirectory)
 
@@ -63,7 +66,13 @@ struct ServerRuntime {
                     smtp.listener(
                         name: "submissions", address: address, mode: .submission, tls: .implicit(tls),
                         connectionsPerIP: perIP))
-            case .imap, .imaps, .pop3, .pop3s, .http, .https:
+            case .imap:
+                listeners.append(
+                    imap.listener(name: "imap", address: address, tls: .startTLSAvailable(tls), connectionsPerIP: perIP))
+            case .imaps:
+                listeners.append(
+                    imap.listener(name: "imaps", address: address, tls: .implicit(tls), connectionsPerIP: perIP))
+            case .pop3, .pop3s, .http, .https:
                 // Front-ends that are not built yet: say so plainly rather than pretend.
                 logger.warning("listen.\(kind.rawValue) = \(address): this listener is not implemented yet")
             }

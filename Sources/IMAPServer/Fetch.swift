@@ -1,0 +1,295 @@
+// FETCH and STORE (RFC 9051 §6.4.5, §6.4.6; RFC 3516 BINARY; RFC 7162 CONDSTORE/QRESYNC).
+//
+// Invariants:
+// - Body sections are streamed from the blob file in chunks (`MailStore.readBlobChunks`); only BINARY
+//   (which must transfer-decode a part) and HEADER.FIELDS subsets are assembled in memory.
+// - BODY[...] and BINARY[...] without .PEEK set \Seen in a read-write mailbox before the response is
+//   written, and the response then carries the new FLAGS (RFC 9051 §6.4.5).
+// - FETCH and STORE never send EXPUNGE (RFC 9051 §7.5.1).
+
+import Delivery
+import Foundation
+import IMAPProtocol
+import MIME
+import MailStore
+import NIOCore
+
+extension IMAPSession {
+    /// Details are read from the store this many messages at a time.
+    static let fetchBatchSize = 256
+
+    func fetch(
+        tag: String, _ set: SequenceSet, _ attributes: [FetchAttribute], _ modifiers: FetchModifiers, byUID: Bool
+    ) async throws {
+        guard let box = selected else { return }
+        if !byUID && box.isOutOfRange(set) { throw SessionError.bad("No such message") }
+        if modifiers.vanished && (!byUID || modifiers.changedSince == nil || !qresyncEnabled) {
+            throw SessionError.bad("VANISHED needs UID FETCH, CHANGEDSINCE and QRESYNC")  // RFC 7162 §3.2.6
+        }
+        var attributes = attributes
+        if modifiers.changedSince != nil || (condStoreEnabled && attributes.contains(.flags)) {
+            condStoreEnabled = true  // RFC 7162 §3.1.4.1 / §3.1: CHANGEDSINCE enables CONDSTORE
+            if !attributes.contains(.modSeq) { attributes.append(.modSeq) }
+        }
+        // RFC 9051 §6.4.8: UID FETCH always includes UID.
+        if byUID && !attributes.contains(.uid) { attributes.insert(.uid, at: 0) }
+        var indices = box.indices(set, byUID: byUID, saved: savedSearch)
+        if let since = modifiers.changedSince {
+            indices = indices.filter { box.messages[$0].modSeq.rawValue > since }
+            if modifiers.vanished {
+                let changes = try await store.changes(mailbox: box.id, since: ModSeq(since))
+                let requested = set.resolved(largest: box.messages.last?.uid.rawValue ?? 0) ?? []
+                let vanished = changes.vanished.filter { uid in requested.contains { $0.contains(uid.rawValue) } }
+                if !vanished.isEmpty {
+                    try await write(
+                        .untagged(.vanished(earlier: true, uids: SequenceSet(compacting: vanished.map(\.rawValue)))))
+                }
+            }
+        }
+        let needsDetails = attributes.contains { attribute in
+            switch attribute {
+            case .flags, .uid, .internalDate, .rfc822Size, .modSeq, .emailID, .threadID, .saveDate: return false
+            default: return true
+            }
+        }
+        let setsSeen =
+            !box.readOnly
+            && attributes.contains { attribute in
+                switch attribute {
+                case .bodySection(_, _, let peek), .binary(_, _, let peek): return !peek
+                case .rfc822, .rfc822Text: return true
+                default: return false
+                }
+            }
+        if setsSeen {
+            let unseen = indices.map { box.messages[$0] }.filter { !$0.flags.contains(StoreFlag.seen) }.map(\.uid)
+            if !unseen.isEmpty {
+                let result = try await store.storeFlags(
+                    mailbox: box.id, uids: unseen, operation: .add, flags: [StoreFlag.seen])
+                for update in result.updated {
+                    if let i = box.index(of: update.uid) {
+                        box.messages[i].flags = update.flags
+                        box.messages[i].modSeq = update.modSeq
+                    }
+                }
+                if !attributes.contains(.flags) { attributes.append(.flags) }
+            }
+        }
+        var start = 0
+        while start < indices.count {
+            let batch = Array(indices[start..<min(start + Self.fetchBatchSize, indices.count)])
+            start += batch.count
+            var details: [UID: MessageDetails] = [:]
+            if needsDetails {
+                for d in try await store.messageDetails(mailbox: box.id, uids: batch.map { box.messages[$0].uid }) {
+                    details[d.uid] = d
+                }
+            }
+            for index in batch {
+                let message = box.messages[index]
+                // A message expunged by another session since the snapshot: skip it (RFC 9051 §7.5.1
+                // forbids sending EXPUNGE now; the client learns at the next allowed point).
+                if needsDetails && details[message.uid] == nil { continue }
+                try await fetchOne(index: index, message: message, details: details[message.uid], attributes)
+            }
+        }
+        try await write(.ok(tag, byUID ? "UID FETCH completed" : "FETCH completed"))
+    }
+
+    func fetchOne(index: Int, message: MessageSummary, details: MessageDetails?, _ attributes: [FetchAttribute])
+        async throws
+    {
+        try await write(.fetch(.start(sequenceNumber: UInt32(index + 1))))
+        var structure: MessageStructure?
+        func loadStructure() -> MessageStructure? {
+            if structure == nil, let details { structure = StoredStructure.structure(details.bodyStructure) }
+            return structure
+        }
+        for attribute in attributes {
+            switch attribute {
+            case .uid:
+                try await simple(.uid(message.uid.rawValue))
+            case .flags:
+                try await simple(.flags(Self.wireFlags(message.flags)))
+            case .internalDate:
+                try await simple(
+                    .internalDate(IMAPDateTime(secondsSince1970: Int64(message.internalDate.timeIntervalSince1970))))
+            case .rfc822Size:
+                try await simple(.rfc822Size(UInt64(message.size)))
+            case .modSeq:
+                try await simple(.modSeq(message.modSeq.rawValue))
+            case .emailID:
+                try await simple(.emailID(message.emailID.objectID))
+            case .threadID:
+                try await simple(.threadID(message.threadID.objectID))
+            case .saveDate:
+                try await simple(.saveDate(nil))
+            case .preview:
+                try await simple(.preview(details?.preview))
+            case .envelope:
+                let text = details.flatMap { StoredStructure.envelope($0.envelope) }?.imapString() ?? "NIL"
+                try await simple(.envelope(raw: ByteBuffer(string: text)))
+            case .body, .bodyStructure:
+                let extended = attribute == .bodyStructure
+                guard let s = loadStructure() else {
+                    throw SessionError.no(.serverBug, "Message structure unavailable")
+                }
+                try await simple(
+                    .bodyStructure(
+                        raw: ByteBuffer(string: s.bodyStructure.imapString(extended: extended)), extended: extended))
+            case .bodySection(let section, let partial, _):
+                guard let details, let s = loadStructure() else { continue }
+                try await streamSection(
+                    details: details, bytes: s.sectionBytes(Self.mimeSpec(section)), partial: partial,
+                    kind: .body(section: section, origin: partial?.offset))
+            case .rfc822:
+                guard let details else { continue }
+                try await streamSection(
+                    details: details, bytes: SectionBytes(ranges: [0..<Int(details.blob.size)]), partial: nil,
+                    kind: .rfc822)
+            case .rfc822Header:
+                guard let details, let s = loadStructure() else { continue }
+                try await streamSection(
+                    details: details, bytes: s.sectionBytes(SectionSpec(text: .header)), partial: nil,
+                    kind: .rfc822Header)
+            case .rfc822Text:
+                guard let details, let s = loadStructure() else { continue }
+                try await streamSection(
+                    details: details, bytes: s.sectionBytes(SectionSpec(text: .text)), partial: nil, kind: .rfc822Text)
+            case .binary(let part, let partial, _):
+                guard let details, let s = loadStructure() else { continue }
+                var data = try await binaryContent(details: details, structure: s, part: part)
+                if let partial {
+                    let lower = min(Int(clamping: partial.offset), data.count)
+                    let upper = min(lower + Int(clamping: partial.length), data.count)
+                    data = Array(data[lower..<upper])
+                }
+                try await simple(.binary(part: part, origin: partial?.offset, data: ByteBuffer(bytes: data)))
+            case .binarySize(let part):
+                guard let details, let s = loadStructure() else { continue }
+                let data = try await binaryContent(details: details, structure: s, part: part)
+                try await simple(.binarySize(part: part, size: UInt64(data.count)))
+            }
+        }
+        try await write(.fetch(.finish))
+    }
+
+    private func simple(_ attribute: MessageAttribute) async throws {
+        try await write(.fetch(.simpleAttribute(attribute)))
+    }
+
+    static func mimeSpec(_ section: SectionSpecifier) -> SectionSpec {
+        let text: SectionSpec.Text?
+        switch section.kind {
+        case .complete: text = nil
+        case .header: text = .header
+        case .text: text = .text
+        case .mime: text = .mime
+        case .headerFields(let names): text = .headerFields(names)
+        case .headerFieldsNot(let names): text = .headerFieldsNot(names)
+        }
+        return SectionSpec(part: section.part.map(Int.init), text: text)
+    }
+
+    /// Streams a section's bytes (or the `partial` range of them) as a literal straight from the blob.
+    func streamSection(details: MessageDetails, bytes: SectionBytes?, partial: Partial?, kind: StreamingKind)
+        async throws
+    {
+        // A section that does not exist is sent as an empty string (as Dovecot and others do).
+        let section = bytes ?? SectionBytes(ranges: [])
+        // The section as ranges of the blob plus an optional trailing CRLF (HEADER.FIELDS).
+        var pieces: [(range: Range<Int>?, crlf: Bool)] = section.ranges.map { ($0, false) }
+        if section.appendCRLF { pieces.append((nil, true)) }
+        // RFC 9051 §6.4.5 partial: <offset.length> of the section; beyond its end: empty.
+        var skip = Int(clamping: partial?.offset ?? 0)
+        var remaining = partial.map { Int(clamping: $0.length) } ?? Int.max
+        var selectedPieces: [(range: Range<Int>?, crlf: Bool)] = []
+        var total = 0
+        for piece in pieces {
+            let length = piece.range?.count ?? 2
+            if skip >= length {
+                skip -= length
+                continue
+            }
+            let take = min(length - skip, remaining)
+            guard take > 0 else { break }
+            if let range = piece.range {
+                selectedPieces.append((range.lowerBound + skip..<range.lowerBound + skip + take, false))
+            } else {
+                selectedPieces.append((nil, true))  // CRLF: partial cuts inside it are rare; approximate
+            }
+            total += piece.range == nil ? 2 : take
+            remaining -= take
+            skip = 0
+        }
+        try await write(.fetch(.streamingBegin(kind: kind, size: total)))
+        for piece in selectedPieces {
+            if let range = piece.range {
+                for try await chunk in store.readBlobChunks(details.blob, range: range) {
+                    try await connection.write(ByteBuffer(bytes: chunk))
+                }
+            } else {
+                try await connection.write(ByteBuffer(string: "\r\n"))
+            }
+        }
+        try await write(.fetch(.streamingEnd))
+    }
+
+    /// RFC 3516 §4.2: the transfer-decoded content of a part (the whole message for `[]`).
+    func binaryContent(details: MessageDetails, structure: MessageStructure, part: [UInt32]) async throws -> [UInt8] {
+        let message = try await store.readBlob(details.blob)
+        if part.isEmpty { return message }
+        guard let p = structure.part(at: part.map(Int.init)) else {
+            throw SessionError.no(.nonExistent, "No such part")
+        }
+        if p.kind == .multipart || p.kind == .message {
+            return Array(message[p.bodyRange.clamped(to: 0..<message.count)])
+        }
+        return message.withUnsafeBytes { structure.decodedBody(of: p, in: $0) }
+    }
+
+    // MARK: STORE (RFC 9051 §6.4.6, RFC 7162 §3.1.3)
+
+    func storeFlags(
+        tag: String, _ set: SequenceSet, _ modifiers: StoreModifiers, _ flags: StoreFlags, byUID: Bool
+    ) async throws {
+        guard let box = selected else { return }
+        guard !box.readOnly else { throw SessionError.no(.readOnly, "The mailbox is read-only") }
+        if !byUID && box.isOutOfRange(set) { throw SessionError.bad("No such message") }
+        if modifiers.unchangedSince != nil { condStoreEnabled = true }
+        let indices = box.indices(set, byUID: byUID, saved: savedSearch)
+        let operation: FlagOperation
+        switch flags.operation {
+        case .add: operation = .add
+        case .remove: operation = .remove
+        case .replace: operation = .replace
+        }
+        let result = try await store.storeFlags(
+            mailbox: box.id, uids: indices.map { box.messages[$0].uid }, operation: operation,
+            flags: Self.storeFlags(flags.flags), unchangedSince: modifiers.unchangedSince.map { ModSeq($0) })
+        var changed: Set<UID> = []
+        for update in result.updated {
+            guard let i = box.index(of: update.uid) else { continue }
+            box.messages[i].flags = update.flags
+            box.messages[i].modSeq = update.modSeq
+            changed.insert(update.uid)
+        }
+        // RFC 9051 §6.4.6: untagged FETCH with the new flags unless .SILENT; RFC 7162 §3.1.3: with
+        // UNCHANGEDSINCE, .SILENT still reports MODSEQ changes.
+        for update in result.updated + result.unchanged {
+            guard let i = box.index(of: update.uid) else { continue }
+            if flags.silent && !(modifiers.unchangedSince != nil && changed.contains(update.uid)) { continue }
+            if flags.silent && modifiers.unchangedSince == nil { continue }
+            try await writeFlagsFetch(index: i, message: box.messages[i], includeUID: byUID)
+        }
+        if result.failed.isEmpty {
+            try await write(.ok(tag, byUID ? "UID STORE completed" : "STORE completed"))
+        } else {
+            let numbers = result.failed.compactMap { uid -> UInt32? in
+                guard let i = box.index(of: uid) else { return nil }
+                return byUID ? uid.rawValue : UInt32(i + 1)
+            }
+            try await write(.ok(tag, code: .modified(SequenceSet(compacting: numbers)), "Conditional STORE failed"))
+        }
+    }
+}

@@ -1,0 +1,175 @@
+"""IMAP against real clients: Python imaplib (STARTTLS and IMAPS), imapclient, curl, mbsync.
+
+Every message enters through SMTP or APPEND, so each test is end to end.
+"""
+
+import imaplib
+import re
+import shutil
+import smtplib
+import socket
+import ssl
+import subprocess
+import threading
+import time
+
+import pytest
+
+from conftest import Mailroom, tls_context
+
+PASSWORD = "correct horse battery"
+ALICE = "alice@example.test"
+
+
+@pytest.fixture
+def server(tmp_path):
+    m = Mailroom(tmp_path, listeners=("smtp", "imap", "imaps"))
+    m.cli("domain", "add", "example.test")
+    m.cli("user", "add", ALICE, "--password", PASSWORD)
+    m.cli("user", "add", "bob@example.test", "--password", PASSWORD)
+    m.start()
+    yield m
+    assert m.stop() == 0, "".join(m.lines)
+
+
+def message(subject="Hello", body="Hello Alice.\r\nSecond line.\r\n", sender="bob@example.test", to=ALICE):
+    return (
+        f"From: Bob <{sender}>\r\nTo: Alice <{to}>\r\nSubject: {subject}\r\n"
+        f"Date: Mon, 2 Nov 2026 10:00:00 +0000\r\nMessage-ID: <{subject.replace(' ', '.')}@example.test>\r\n"
+        f"\r\n{body}"
+    ).encode()
+
+
+def send_smtp(m: Mailroom, data: bytes, to=ALICE):
+    with smtplib.SMTP("127.0.0.1", m.ports["smtp"], timeout=30) as s:
+        s.sendmail("bob@example.test", [to], data)
+
+
+def imaps(m: Mailroom, user=ALICE):
+    c = imaplib.IMAP4_SSL("127.0.0.1", m.ports["imaps"], ssl_context=tls_context(), timeout=30)
+    c.login(user, PASSWORD)
+    return c
+
+
+def test_greeting_logindisabled_starttls_login(server):
+    c = imaplib.IMAP4("127.0.0.1", server.ports["imap"], timeout=30)
+    caps = c.capabilities
+    assert "IMAP4REV1" in caps and "IMAP4REV2" in caps
+    assert "LOGINDISABLED" in caps and "STARTTLS" in caps
+    assert not any(cap.startswith("AUTH=") for cap in caps)
+    typ, data = c._simple_command("LOGIN", ALICE, '"' + PASSWORD + '"')
+    assert typ == "NO"
+    c.starttls(ssl_context=tls_context())
+    assert "LOGINDISABLED" not in c.capabilities and "AUTH=PLAIN" in c.capabilities
+    c.login(ALICE, PASSWORD)
+    assert c.noop()[0] == "OK"
+    assert c.logout()[0] == "BYE"
+
+
+def test_authenticate_plain_and_bad_password(server):
+    c = imaplib.IMAP4_SSL("127.0.0.1", server.ports["imaps"], ssl_context=tls_context(), timeout=30)
+    with pytest.raises(imaplib.IMAP4.error):
+        c.login(ALICE, "wrong")
+    c.authenticate("PLAIN", lambda _: f"\0{ALICE}\0{PASSWORD}".encode())
+    assert c.state == "AUTH"
+    c.logout()
+
+
+def test_mailbox_commands(server):
+    c = imaps(server)
+    typ, data = c.list()
+    assert typ == "OK"
+    lines = [d.decode() for d in data]
+    assert any('"INBOX"' in l or " INBOX" in l for l in lines)
+    assert any("\\Sent" in l and "Sent" in l for l in lines)
+    assert all("HasNoChildren" in l or "HasChildren" in l for l in lines)
+    assert c.create("Projects/Mailroom")[0] == "OK"
+    assert any("Projects" in d.decode() and "\\HasChildren" in d.decode() for d in c.list()[1])
+    assert c.rename("Projects/Mailroom", "Projects/Post")[0] == "OK"
+    assert c.status("Projects/Post", "(MESSAGES UIDNEXT UIDVALIDITY UNSEEN)")[0] == "OK"
+    assert c.delete("Projects/Post")[0] == "OK"
+    typ, data = c.select("Nope")
+    assert typ == "NO" and b"NONEXISTENT" in data[0]
+    # rev1 clients name mailboxes in modified UTF-7 (RFC 3501 §5.1.3): "Café".
+    assert c.create("Caf&AOk-")[0] == "OK"
+    assert any(b'"Caf&AOk-"' in d for d in c.list()[1])
+    assert c.subscribe("Archive")[0] == "OK"
+    assert c.lsub()[0] == "OK"
+    c.logout()
+
+
+def test_fetch_store_search_copy_move_expunge(server):
+    send_smtp(server, message("First"))
+    send_smtp(server, message("Second", body="needle in a haystack\r\n"))
+    c = imaps(server)
+    typ, data = c.select("INBOX")
+    assert typ == "OK" and data == [b"2"]
+    typ, data = c.fetch("1:2", "(UID FLAGS INTERNALDATE RFC822.SIZE ENVELOPE BODYSTRUCTURE)")
+    assert typ == "OK"
+    text = b" ".join(d if isinstance(d, bytes) else b"".join(d) for d in data)
+    assert b"ENVELOPE" in text and b'"First"' in text and b"BODYSTRUCTURE" in text
+    typ, data = c.fetch("1", "(BODY.PEEK[HEADER.FIELDS (SUBJECT)])")
+    assert data[0][1] == b"Subject: First\r\n\r\n"
+    typ, data = c.fetch("1", "(BODY.PEEK[TEXT]<0.5>)")
+    assert data[0][1] == b"Hello"
+    typ, data = c.fetch("2", "(RFC822)")
+    assert b"needle in a haystack" in data[0][1] and data[0][1].startswith(b"Return-Path:")
+    typ, data = c.fetch("2", "(FLAGS)")
+    assert b"\\Seen" in data[0]  # RFC822 without PEEK sets \Seen
+    typ, data = c.fetch("1", "(BINARY.PEEK[1] BINARY.SIZE[1] RFC822.HEADER BODY.PEEK[1.MIME])")
+    assert typ == "OK" and data[0][1] == b"Hello Alice.\r\nSecond line.\r\n"
+    assert b"BINARY.SIZE[1] 28" in data[1][0]
+    assert c.store("1", "+FLAGS", "(\\Flagged $Label)")[0] == "OK"
+    assert c.search(None, "FLAGGED")[1] == [b"1"]
+    assert c.search(None, "UNSEEN")[1] == [b"1"]
+    assert c.search(None, "BODY", "needle")[1] == [b"2"]
+    assert c.search(None, "SUBJECT", "first")[1] == [b"1"]
+    assert c.search(None, "FROM", "bob")[1] == [b"1 2"]
+    assert c.search(None, "SENTON", "2-Nov-2026")[1] == [b"1 2"]
+    assert c.search(None, "OR", "LARGER", "1", "NOT", "ALL")[1] == [b"1 2"]
+    typ, data = c.uid("SEARCH", None, "ALL")
+    assert data == [b"1 2"]
+    typ, data = c.copy("1", "Archive")
+    assert typ == "OK" and b"COPYUID" in data[0]
+    typ, data = c._simple_command("MOVE", "2", "Trash")
+    assert typ == "OK"
+    assert c.select("INBOX")[1] == [b"1"]
+    assert c.store("1", "+FLAGS", "\\Deleted")[0] == "OK"
+    typ, data = c.expunge()
+    assert typ == "OK" and data == [b"1"]
+    assert c.select("Trash")[1] == [b"1"]
+    assert c.select("Archive")[1] == [b"1"]
+    c.logout()
+
+
+def test_append_and_fetch_back(server):
+    c = imaps(server)
+    raw = message("Appended", body="x" * 100000 + "\r\n")
+    typ, data = c.append("Drafts", "(\\Draft)", imaplib.Time2Internaldate(time.time()), raw)
+    assert typ == "OK" and b"APPENDUID" in data[0]
+    typ, data = c.append("Missing", None, None, raw)
+    assert typ == "NO" and b"TRYCREATE" in data[0]
+    c.select("Drafts")
+    typ, data = c.fetch("1", "(FLAGS BODY.PEEK[])")
+    assert data[0][1] == raw
+    assert b"\\Draft" in data[0][0]
+    c.logout()
+
+
+def test_pipelined_commands(server):
+    ctx = tls_context()
+    with socket.create_connection(("127.0.0.1", server.ports["imaps"]), timeout=30) as raw:
+        with ctx.wrap_socket(raw) as s:
+            f = s.makefile("rb")
+            assert f.readline().startswith(b"* OK")
+            s.sendall(
+                f'a LOGIN {ALICE} "{PASSWORD}"\r\nb SELECT INBOX\r\nc NOOP\r\nd LOGOUT\r\n'.encode()
+            )
+            tags = []
+            while True:
+                line = f.readline()
+                if not line:
+                    break
+                if not line.startswith(b"*"):
+                    tags.append(line.split(b" ")[0:2])
+            assert tags == [[b"a", b"OK"], [b"b", b"OK"], [b"c", b"OK"], [b"d", b"OK"]]
