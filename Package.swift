@@ -45,6 +45,11 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
+            name: "POP3Protocol",
+            dependencies: [.product(name: "NIOCore", package: "swift-nio")],
+            swiftSettings: strict
+        ),
+        .target(
             name: "ServerSupport",
             dependencies: [
                 "Config",
@@ -105,6 +110,15 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
+            name: "POP3Server",
+            dependencies: [
+                "POP3Protocol", "ServerSupport", "Directory", "MailStore", "Config",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
             name: "IMAPServer",
             dependencies: [
                 "IMAPProtocol", "ServerSupport", "Directory", "Delivery", "MailStore", "MIME", "Config",
@@ -117,7 +131,7 @@ let package = Package(
         .executableTarget(
             name: "mailroom",
             dependencies: [
-                "Config", "MIME", "ServerSupport", "MailStore", "Directory", "Delivery", "SMTPServer", "IMAPServer",
+                "Config", "MIME", "ServerSupport", "MailStore", "Directory", "Delivery", "SMTPServer", "IMAPServer", "POP3Server",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -135,6 +149,7 @@ let package = Package(
         .testTarget(name: "MIMETests", dependencies: ["MIME"], swiftSettings: strict),
         .testTarget(name: "SMTPProtocolTests", dependencies: ["SMTPProtocol"], swiftSettings: strict),
         .testTarget(name: "IMAPProtocolTests", dependencies: ["IMAPProtocol"], swiftSettings: strict),
+        .testTarget(name: "POP3ProtocolTests", dependencies: ["POP3Protocol"], swiftSettings: strict),
         .testTarget(name: "ServerSupportTests", dependencies: ["ServerSupport"], swiftSettings: strict),
         .testTarget(name: "MailStoreTests", dependencies: ["MailStore", "MailTestSupport"], swiftSettings: strict),
         .testTarget(name: "DirectoryTests", dependencies: ["Directory", "MailTestSupport"], swiftSettings: strict),

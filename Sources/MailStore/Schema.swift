@@ -24,6 +24,7 @@ enum Schema {
         migrator.registerMigration("v2-queue") { db in
             try db.execute(sql: v2Queue)
         }
+        migrator.registerMigration("v3-pop3") { db in try db.execute(sql: v3POP3) }
         return migrator
     }
 

@@ -14,6 +14,7 @@ import Foundation
 import IMAPServer
 import Logging
 import MailStore
+import POP3Server
 import SMTPProtocol
 import SMTPServer
 import ServerSupport
@@ -42,6 +43,8 @@ struct ServerRuntime {
         let tls = try TLSProvider(config: config, logger: logger)
         let smtp = SMTPServer(
             settings: SMTPSettings(config: config, hostname: hostname), directory: directory, logger: logger)
+        let pop3 = POP3Server(
+            settings: POP3Settings(config: config, hostname: hostname), directory: directory, logger: logger)
         let imap = IMAPServer(
             settings: IMAPSettings(config: config, hostname: hostname), directory: directory, logger: logger)
         // Half-received messages of a previous run are never delivered.
@@ -66,13 +69,19 @@ struct ServerRuntime {
                     smtp.listener(
                         name: "submissions", address: address, mode: .submission, tls: .implicit(tls),
                         connectionsPerIP: perIP))
+            case .pop3:
+                listeners.append(
+                    pop3.listener(name: "pop3", address: address, tls: .startTLSAvailable(tls), connectionsPerIP: perIP))
+            case .pop3s:
+                listeners.append(
+                    pop3.listener(name: "pop3s", address: address, tls: .implicit(tls), connectionsPerIP: perIP))
             case .imap:
                 listeners.append(
                     imap.listener(name: "imap", address: address, tls: .startTLSAvailable(tls), connectionsPerIP: perIP))
             case .imaps:
                 listeners.append(
                     imap.listener(name: "imaps", address: address, tls: .implicit(tls), connectionsPerIP: perIP))
-            case .pop3, .pop3s, .http, .https:
+            case .http, .https:
                 // Front-ends that are not built yet: say so plainly rather than pretend.
                 logger.warning("listen.\(kind.rawValue) = \(address): this listener is not implemented yet")
             }
