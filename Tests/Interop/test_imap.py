@@ -173,3 +173,110 @@ def test_pipelined_commands(server):
                 if not line.startswith(b"*"):
                     tags.append(line.split(b" ")[0:2])
             assert tags == [[b"a", b"OK"], [b"b", b"OK"], [b"c", b"OK"], [b"d", b"OK"]]
+
+
+# --- imapclient: IDLE, MOVE, UIDPLUS, CONDSTORE/QRESYNC -------------------------------------------------
+
+
+def client(m: Mailroom, user=ALICE):
+    from imapclient import IMAPClient
+
+    c = IMAPClient("127.0.0.1", port=m.ports["imaps"], ssl=True, ssl_context=tls_context(), timeout=30)
+    c.login(user, PASSWORD)
+    return c
+
+
+def test_idle_three_clients_see_smtp_delivery(server):
+    clients = [client(server) for _ in range(3)]
+    for c in clients:
+        c.select_folder("INBOX")
+        c.idle()
+    started = time.monotonic()
+    send_smtp(server, message("Pushed"))
+    for c in clients:
+        seen = []
+        deadline = time.monotonic() + 10
+        while not any(r[1] == b"EXISTS" for r in seen) and time.monotonic() < deadline:
+            seen += c.idle_check(timeout=deadline - time.monotonic())
+        assert (1, b"EXISTS") in seen, seen
+        c.idle_done()
+    elapsed = time.monotonic() - started
+    print(f"three IDLE clients saw the SMTP delivery within {elapsed * 1000:.0f} ms")
+    for c in clients:
+        assert c.search("ALL") == [1]
+        c.logout()
+
+
+def test_idle_sees_flag_change_and_expunge_from_other_session(server):
+    send_smtp(server, message("One"))
+    send_smtp(server, message("Two"))
+    watcher, actor = client(server), client(server)
+    watcher.select_folder("INBOX")
+    actor.select_folder("INBOX")
+    watcher.idle()
+    actor.add_flags([1], [b"\\Flagged"])
+    actor.delete_messages([2])
+    actor.expunge()
+    got = []
+    deadline = time.monotonic() + 10
+    while not (any(r[1] == b"EXPUNGE" for r in got) and any(r[1] == b"FETCH" for r in got)):
+        assert time.monotonic() < deadline, got
+        got += watcher.idle_check(timeout=deadline - time.monotonic())
+    watcher.idle_done()
+    watcher.logout()
+    actor.logout()
+
+
+def test_imapclient_move_uidplus_condstore_qresync(server):
+    for i in range(3):
+        send_smtp(server, message(f"Msg {i}"))
+    c = client(server)
+    caps = c.capabilities()
+    for cap in (b"MOVE", b"UIDPLUS", b"CONDSTORE", b"QRESYNC", b"IDLE", b"ENABLE"):
+        assert cap in caps
+    assert c.enable("CONDSTORE", "QRESYNC") == [b"CONDSTORE", b"QRESYNC"]
+    info = c.select_folder("INBOX")
+    modseq = info[b"HIGHESTMODSEQ"]
+    uidvalidity = info[b"UIDVALIDITY"]
+    c.add_flags([1], [b"\\Seen"])
+    changed = c.fetch([1, 2, 3], ["FLAGS"], modifiers=[f"CHANGEDSINCE {modseq}"])
+    assert list(changed) == [1] and changed[1][b"MODSEQ"][0] > modseq
+    c.move([3], "Archive")
+    assert c.search("ALL") == [1, 2]
+    # A second session resynchronises with QRESYNC (RFC 7162 §3.2.5): it learns UID 3 vanished.
+    d = client(server)
+    d.enable("QRESYNC")
+    typ, data = d._imap._simple_command("SELECT", f"INBOX (QRESYNC ({uidvalidity} {modseq}))")
+    assert typ == "OK"
+    untagged = d._imap.untagged_responses
+    assert any(b"(EARLIER) 3" in v for v in untagged.get("VANISHED", [])), untagged
+    d.logout()
+    c.select_folder("Archive")
+    assert c.search("ALL") == [1]
+    c.logout()
+
+
+# --- curl ------------------------------------------------------------------------------------------
+
+
+def curl(m: Mailroom, url_path, *extra):
+    res = subprocess.run(
+        ["curl", "-sS", "--ssl-reqd", "-k", "--max-time", "30", "-u", f"{ALICE}:{PASSWORD}",
+         f"imap://127.0.0.1:{m.ports['imap']}/{url_path}", *extra],
+        capture_output=True, timeout=60,
+    )
+    assert res.returncode == 0, res.stderr
+    return res.stdout
+
+
+def test_curl_fetch_list_search(server):
+    raw = message("For curl")
+    send_smtp(server, raw)
+    # With -X curl prints only the untagged lines (not the literal): check the announced size.
+    fetched = curl(server, "INBOX;UID=1")
+    assert fetched.endswith(raw)
+    head = curl(server, "INBOX", "-X", "UID FETCH 1 BODY[]")
+    assert f"* 1 FETCH (UID 1 BODY[] {{{len(fetched)}}}".encode() in head, head
+    listing = curl(server, "")
+    assert b"INBOX" in listing and b"Sent" in listing
+    assert b"SEARCH 1" in curl(server, "INBOX", "-X", "SEARCH SUBJECT curl")
