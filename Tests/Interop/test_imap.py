@@ -280,3 +280,94 @@ def test_curl_fetch_list_search(server):
     listing = curl(server, "")
     assert b"INBOX" in listing and b"Sent" in listing
     assert b"SEARCH 1" in curl(server, "INBOX", "-X", "SEARCH SUBJECT curl")
+
+
+# --- mbsync (isync): two-way sync of a mailbox tree with flags ------------------------------------------
+
+
+def server_state(m: Mailroom):
+    """{mailbox: sorted [(uid, flags, size)]} as an IMAP client sees it."""
+    c = imaps(m)
+    state = {}
+    for line in c.list()[1]:
+        name = line.decode().rsplit(' "/" ', 1)[1].strip('"')
+        typ, data = c.select(f'"{name}"', readonly=True)
+        assert typ == "OK", (name, data)
+        items = []
+        if data != [b"0"]:
+            for d in c.fetch("1:*", "(UID FLAGS RFC822.SIZE)")[1]:
+                items.append(d.decode())
+        state[name] = sorted(items)
+    c.logout()
+    return state
+
+
+def maildir_state(root):
+    return sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file() and ".mbsync" not in p.name)
+
+
+@pytest.mark.skipif(shutil.which("mbsync") is None, reason="isync (mbsync) is not installed")
+def test_mbsync_two_way_sync_is_stable(server, tmp_path):
+    send_smtp(server, message("Synced one"))
+    send_smtp(server, message("Synced two"))
+    c = imaps(server)
+    c.create("Projects/Mailroom")
+    c.append("Projects/Mailroom", "(\\Flagged)", None, message("In a folder"))
+    c.logout()
+    local = tmp_path / "mail"
+    local.mkdir()
+    cert = next(server.base.rglob("cert.pem"))
+    config = tmp_path / "mbsyncrc"
+    config.write_text(
+        f"""IMAPAccount mailroom
+Host 127.0.0.1
+Port {server.ports['imaps']}
+User {ALICE}
+Pass "{PASSWORD}"
+SSLType IMAPS
+CertificateFile {cert}
+
+IMAPStore remote
+Account mailroom
+
+MaildirStore local
+Path {local}/
+Inbox {local}/INBOX
+SubFolders Verbatim
+
+Channel sync
+Far :remote:
+Near :local:
+Patterns *
+Create Both
+Expunge Both
+SyncState *
+"""
+    )
+
+    def run():
+        res = subprocess.run(["mbsync", "-c", str(config), "-a"], capture_output=True, text=True, timeout=120)
+        assert res.returncode == 0, res.stdout + res.stderr
+        return res
+
+    run()
+    files = maildir_state(local)
+    assert any(f.startswith("INBOX/") for f in files) and any("Projects/Mailroom/" in f for f in files), files
+    flagged = [f for f in files if "Projects/Mailroom/" in f and ",U=" in f]
+    assert flagged and flagged[0].endswith("F"), files
+    # Local changes: mark an INBOX message seen, add a message in a new local folder.
+    inbox_msg = next((local / "INBOX").glob("*/*"))
+    target = inbox_msg.parent.parent / "cur" / (inbox_msg.name.split(":2,")[0] + ":2,S")
+    inbox_msg.rename(target)
+    (local / "Notes" / "cur").mkdir(parents=True)
+    (local / "Notes" / "new").mkdir()
+    (local / "Notes" / "tmp").mkdir()
+    (local / "Notes" / "cur" / "1700000000.1.host:2,").write_bytes(message("Local note"))
+    run()
+    state = server_state(server)
+    assert "Notes" in state and len(state["Notes"]) == 1, state
+    assert any("\\Seen" in item for item in state["INBOX"]), state["INBOX"]
+    # A further run changes nothing on either side.
+    before = (server_state(server), maildir_state(local))
+    run()
+    assert (server_state(server), maildir_state(local)) == before
