@@ -149,6 +149,7 @@ let package = Package(
         .testTarget(name: "MIMETests", dependencies: ["MIME"], swiftSettings: strict),
         .testTarget(name: "SMTPProtocolTests", dependencies: ["SMTPProtocol"], swiftSettings: strict),
         .testTarget(name: "IMAPProtocolTests", dependencies: ["IMAPProtocol"], swiftSettings: strict),
+        .testTarget(name: "IMAPServerTests", dependencies: ["IMAPServer", "IMAPProtocol", "MailStore"], swiftSettings: strict),
         .testTarget(name: "POP3ProtocolTests", dependencies: ["POP3Protocol"], swiftSettings: strict),
         .testTarget(name: "ServerSupportTests", dependencies: ["ServerSupport"], swiftSettings: strict),
         .testTarget(name: "MailStoreTests", dependencies: ["MailStore", "MailTestSupport"], swiftSettings: strict),

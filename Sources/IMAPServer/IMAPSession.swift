@@ -189,7 +189,6 @@ final class IMAPSession: @unchecked Sendable {  // used by its connection's task
 
     func handleAuthenticated(_ tagged: TaggedCommand) async throws {
         let tag = tagged.tag
-        var allowExpunge = true
         do {
             switch tagged.command {
             case .enable(let capabilities): try await enable(tag: tag, capabilities)
@@ -219,7 +218,11 @@ final class IMAPSession: @unchecked Sendable {  // used by its connection's task
                 try await fail(.no(tag, code: .cannot, "COMPRESS is not supported"))
             default:
                 guard selected != nil else { return try await fail(.bad(tag, "Select a mailbox first")) }
-                allowExpunge = try await handleSelected(tagged)
+                // RFC 9051 §7.5.1: tell the client about other sessions' changes while this command is in
+                // progress, before its tagged response; EXPUNGE only where message numbers cannot shift
+                // under the command's own arguments.
+                try await syncChanges(allowExpunge: !Self.usesSequenceNumbers(tagged.command))
+                try await handleSelected(tagged)
             }
         } catch let error as Close {
             throw error
@@ -228,11 +231,18 @@ final class IMAPSession: @unchecked Sendable {  // used by its connection's task
         } catch {
             try await write(response(for: error, tag: tag))
         }
-        _ = allowExpunge
     }
 
-    /// Commands of the selected state (RFC 9051 §6.4). Returns whether EXPUNGE responses may follow.
-    func handleSelected(_ tagged: TaggedCommand) async throws -> Bool {
+    /// Commands whose arguments are message sequence numbers (RFC 9051 §7.5.1).
+    static func usesSequenceNumbers(_ command: Command) -> Bool {
+        switch command {
+        case .fetch, .store, .search, .copy, .move: return true
+        default: return false
+        }
+    }
+
+    /// Commands of the selected state (RFC 9051 §6.4).
+    func handleSelected(_ tagged: TaggedCommand) async throws {
         let tag = tagged.tag
         switch tagged.command {
         case .check:
@@ -248,17 +258,14 @@ final class IMAPSession: @unchecked Sendable {  // used by its connection's task
             try await expunge(tag: tag, uids: set)
         case .search(let command):
             try await search(tag: tag, command, byUID: false)
-            return false
         case .uidSearch(let command):
             try await search(tag: tag, command, byUID: true)
         case .fetch(let set, let attributes, let modifiers):
             try await fetch(tag: tag, set, attributes, modifiers, byUID: false)
-            return false
         case .uidFetch(let set, let attributes, let modifiers):
             try await fetch(tag: tag, set, attributes, modifiers, byUID: true)
         case .store(let set, let modifiers, let flags):
             try await storeFlags(tag: tag, set, modifiers, flags, byUID: false)
-            return false
         case .uidStore(let set, let modifiers, let flags):
             try await storeFlags(tag: tag, set, modifiers, flags, byUID: true)
         case .copy(let set, let name):
@@ -272,7 +279,6 @@ final class IMAPSession: @unchecked Sendable {  // used by its connection's task
         default:
             try await fail(.bad(tag, "Command not valid here"))
         }
-        return true
     }
 
     // MARK: Capabilities (RFC 9051 §7.2.2)
