@@ -140,12 +140,12 @@ public struct MessageStructure: Sendable, Codable, Equatable {
         let v = ByteView(base: buffer)
         // Decode only a prefix of large bodies: enough encoded bytes for the preview.
         var limited = p
-        let cap = 64 * 1024
-        if limited.bodyRange.count > cap, limited.contentType.lowercasedSubtype != "html" {
+        // HTML gets a larger window: a long <head> or <style> block can come before the first text.
+        let cap = limited.contentType.lowercasedSubtype == "html" ? 256 * 1024 : 64 * 1024
+        if limited.bodyRange.count > cap {
             limited.bodyRange = limited.bodyRange.lowerBound..<(limited.bodyRange.lowerBound + cap)
         }
-        let text = collapseWhitespace(decodedText(of: limited, in: v))
-        return String(text.prefix(MIMELimits.previewLength))
+        return collapseWhitespace(decodedText(of: limited, in: v), limit: MIMELimits.previewLength)
     }
 }
 

@@ -47,7 +47,8 @@ public enum HTMLText {
                 var j = i + 1
                 if j < s.count, s[j] == "/" { j += 1 }
                 var name = ""
-                while j < s.count, s[j].properties.isAlphabetic || (s[j].value >= 0x30 && s[j].value <= 0x39) {
+                // Tag names are ASCII letters and digits (HTML §13.1.2).
+                while j < s.count, isASCIIAlphanumeric(s[j]) {
                     name.unicodeScalars.append(lowerASCII(s[j]))
                     j += 1
                 }
@@ -77,7 +78,7 @@ public enum HTMLText {
             if c == "&" {
                 var j = i + 1
                 var ent = ""
-                while j < s.count, j - i <= 32, s[j] != ";", s[j] != "&", s[j] != "<", !s[j].properties.isWhitespace {
+                while j < s.count, j - i <= 32, s[j] != ";", s[j] != "&", s[j] != "<", !isWhitespaceScalar(s[j]) {
                     ent.unicodeScalars.append(s[j])
                     j += 1
                 }
@@ -120,19 +121,32 @@ public enum HTMLText {
 }
 
 /// Collapses runs of whitespace into single spaces and trims.
-func collapseWhitespace(_ s: String) -> String {
+func collapseWhitespace(_ s: String, limit: Int = .max) -> String {
     var out = String.UnicodeScalarView()
+    var count = 0
     var pendingSpace = false
     for c in s.unicodeScalars {
-        if c.properties.isWhitespace || c == "\u{00A0}" {
-            pendingSpace = !out.isEmpty
+        if isWhitespaceScalar(c) || c == "\u{00A0}" {
+            pendingSpace = count > 0
             continue
         }
-        if pendingSpace { out.append(" ") }
+        if pendingSpace {
+            out.append(" ")
+            count += 1
+        }
         pendingSpace = false
+        guard count < limit else { break }  // callers that want a prefix stop early
         out.append(c)
+        count += 1
     }
     return String(out)
+}
+
+/// Unicode White_Space, with an ASCII fast path (the property lookup is costly per character).
+@inline(__always)
+func isWhitespaceScalar(_ c: Unicode.Scalar) -> Bool {
+    if c.value < 0x80 { return c.value == 0x20 || (c.value >= 0x09 && c.value <= 0x0D) }
+    return c.properties.isWhitespace
 }
 
 /// msg-id lists (RFC 5322 §3.6.4): every <...> in the value, angle brackets removed; a value with no
@@ -318,4 +332,9 @@ extension Part {
         // multipart/signed: the signature part is not an attachment; the signed content may contain some.
         return children.contains { $0.containsAttachment(insideRelated: related) }
     }
+}
+
+@inline(__always)
+func isASCIIAlphanumeric(_ c: Unicode.Scalar) -> Bool {
+    (c.value >= 0x30 && c.value <= 0x39) || (c.value | 0x20 >= 0x61 && c.value | 0x20 <= 0x7A)
 }

@@ -106,7 +106,20 @@ struct Dev: AsyncParsableCommand {
 
     static func banner(config: MailroomConfig, password: String, configPath: String) -> String {
         func port(_ k: ListenerKind) -> String { config.listen[k].map { String($0.port) } ?? "-" }
+        func serves(_ k: ListenerKind) -> Bool { config.listen[k] != nil && ServerRuntime.implemented.contains(k) }
         let host = ConfigDefaults.devListenHost
+        // Only what really answers: a client pointed at a port that is not served would just fail.
+        var incoming: [String] = []
+        if serves(.imaps) || serves(.imap) {
+            incoming.append("IMAP  \(host) port \(port(.imaps)) SSL/TLS   (or port \(port(.imap)) STARTTLS)")
+        }
+        if serves(.pop3s) || serves(.pop3) {
+            incoming.append("POP3  \(host) port \(port(.pop3s)) SSL/TLS   (or port \(port(.pop3)) STARTTLS)")
+        }
+        let incomingText =
+            incoming.isEmpty
+            ? "  Incoming    (IMAP and POP3 are not built yet: mail is stored and waits for them)"
+            : "  Incoming    " + incoming.joined(separator: "\n              ")
         return """
 
             Mailroom is running (development mode).
@@ -115,8 +128,7 @@ struct Dev: AsyncParsableCommand {
               Password    \(password)
 
             Point a mail client (Thunderbird, Apple Mail, Outlook, a phone) at it:
-              Incoming    IMAP  \(host) port \(port(.imaps)) SSL/TLS   (or port \(port(.imap)) STARTTLS)
-                          POP3  \(host) port \(port(.pop3s)) SSL/TLS   (or port \(port(.pop3)) STARTTLS)
+            \(incomingText)
               Outgoing    SMTP  \(host) port \(port(.submissions)) SSL/TLS   (or port \(port(.submission)) STARTTLS)
               Username    \(demoAddress) (the whole address)
             The certificate is self-signed: accept it once when the client asks.
@@ -129,4 +141,9 @@ struct Dev: AsyncParsableCommand {
 
             """
     }
+}
+
+extension ServerRuntime {
+    /// Listener kinds that have a front-end; the dev banner lists only these.
+    static let implemented: Set<ListenerKind> = [.smtp, .submission, .submissions]
 }
