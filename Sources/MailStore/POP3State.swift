@@ -77,15 +77,16 @@ extension MailStore {
     /// Records the POP3 sizes of messages of `mailbox` (unknown UIDs are skipped).
     public func recordPOP3Sizes(mailbox: MailboxID, sizes: [UID: Int64]) async throws {
         guard !sizes.isEmpty else { return }
-        let pairs = sizes.map { [Int64($0.key.rawValue), $0.value] }
-        let json = String(decoding: try JSONSerialization.data(withJSONObject: pairs), as: UTF8.self)
+        let pairs = sizes.map { (Int64($0.key.rawValue), $0.value) }
         try await write { db in
-            try db.run(
-                """
-                INSERT OR REPLACE INTO pop3_sizes(message_id, size)
-                SELECT mm.message_id, json_extract(j.value, '$[1]') FROM json_each(?) j
-                JOIN mailbox_messages mm ON mm.mailbox_id = ? AND mm.uid = json_extract(j.value, '$[0]')
-                """, [json, mailbox.rawValue])
+            // One indexed statement per message: a json_each join lets SQLite scan the mailbox per entry.
+            for (uid, size) in pairs {
+                try db.run(
+                    """
+                    INSERT OR REPLACE INTO pop3_sizes(message_id, size)
+                    SELECT message_id, ? FROM mailbox_messages WHERE mailbox_id = ? AND uid = ?
+                    """, [size, mailbox.rawValue, uid])
+            }
             return ((), [])
         }
     }

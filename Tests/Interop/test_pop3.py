@@ -368,3 +368,21 @@ def test_mpop_delivers_to_mbox_and_keeps(server, tmp_path):
     )
     assert res.returncode == 0, res.stdout + res.stderr
     assert mbox.read_bytes() == text
+
+
+def test_utf8_and_unauthenticated_limits(server):
+    s, f, cmd = raw_pop3s(server)
+    assert cmd("UTF8").startswith(b"+OK")  # RFC 6856 §3.1
+    assert cmd("USER " + ALICE).startswith(b"+OK")
+    assert cmd("PASS " + PASSWORD).startswith(b"+OK")
+    assert cmd("UTF8").startswith(b"-ERR")  # only in the AUTHORIZATION state
+    assert cmd("STLS").startswith(b"-ERR")
+    assert cmd("QUIT").startswith(b"+OK")
+    s.close()
+    # A client that never logs in is cut off after a bounded number of commands.
+    s, f, cmd = raw_pop3s(server)
+    replies = [cmd("UTF8") for _ in range(31)]
+    assert replies[:30] == [b"+OK UTF8 enabled\r\n"] * 30
+    assert replies[30].startswith(b"-ERR [AUTH] Too many commands")
+    assert f.readline() == b""  # closed
+    s.close()
