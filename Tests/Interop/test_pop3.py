@@ -386,3 +386,35 @@ def test_utf8_and_unauthenticated_limits(server):
     assert replies[30].startswith(b"-ERR [AUTH] Too many commands")
     assert f.readline() == b""  # closed
     s.close()
+
+
+def test_large_message_streams_exactly(server):
+    # 12 MB with a dot-leading line every 100 lines: RETR streams it from the blob file, stuffed.
+    lines = [(b"." if i % 100 == 0 else b"") + b"%08d " % i + b"x" * 110 for i in range(100_000)]
+    big = message(1, b"\r\n".join(lines) + b"\r\n")
+    deliver(server, big)
+    stored = stored_messages(server, ALICE)[0][1]
+    p = login(server)
+    size = int(p.list(1).split()[2])
+    assert size == len(stored)
+    _, got, octets = p.retr(1)
+    assert octets == size and b"\r\n".join(got) + b"\r\n" == stored
+    _, top, _ = p.top(1, 2)
+    assert top[-2:] == [lines[0], lines[1]]
+    p.quit()
+
+
+def test_plaintext_pipelined_behind_stls_is_discarded(server):
+    # RFC 2595 §4 / CVE-2011-0411: a command injected behind STLS must never run inside TLS.
+    raw = socket.create_connection(("127.0.0.1", server.ports["pop3"]), timeout=30)
+    f = raw.makefile("rb")
+    assert f.readline().startswith(b"+OK")
+    raw.sendall(b"STLS\r\nUSER " + ALICE.encode() + b"\r\n")
+    assert f.readline().startswith(b"+OK")
+    s = tls_context().wrap_socket(raw)
+    tf = s.makefile("rwb")
+    tf.write(b"PASS " + PASSWORD.encode() + b"\r\nQUIT\r\n")
+    tf.flush()
+    assert tf.readline().startswith(b"-ERR Send USER first")  # the injected USER was dropped
+    assert tf.readline().startswith(b"+OK")
+    s.close()
