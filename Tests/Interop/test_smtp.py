@@ -420,3 +420,30 @@ def test_dsn_parameters_are_kept_for_the_queue(server):
     ).fetchone()
     db.close()
     assert row == ("HDRS", "QQ314159", "SUCCESS,FAILURE", "rfc822;far+x@elsewhere.example")
+
+
+def test_wrong_password_and_unknown_account_look_the_same(server):
+    """Same reply, same time (one bcrypt each), measured over SMTP AUTH from distinct loopback
+    addresses so the per-IP throttle stays out of it; three tries each stay under the per-account
+    throttle's free failures."""
+    import statistics
+    import time
+
+    def attempt(user, n):
+        with smtplib.SMTP_SSL(
+            "127.0.0.1", server.ports["submissions"], context=tls_context(), source_address=(f"127.0.0.{n}", 0)
+        ) as s:
+            s.ehlo()
+            t = time.perf_counter()
+            code, msg = s.docmd("AUTH", "PLAIN " + __import__("base64").b64encode(f"\0{user}\0wrong password".encode()).decode())
+            return code, msg, time.perf_counter() - t
+
+    wrong, unknown = [], []
+    for i in range(3):
+        c1, m1, t1 = attempt("alice@example.test", 10 + i)
+        c2, m2, t2 = attempt(f"nobody{i}@example.test", 20 + i)
+        assert (c1, m1) == (c2, m2) == (535, b"5.7.8 Authentication credentials invalid")
+        wrong.append(t1)
+        unknown.append(t2)
+    w, u = statistics.median(wrong), statistics.median(unknown)
+    assert u * 2 > w and w * 2 > u, (wrong, unknown)
