@@ -181,6 +181,8 @@ final class IMAPSession: @unchecked Sendable {  // used by its connection's task
 
         default:
             guard account != nil else {
+                // The decoder entered IDLE mode on the command; a rejected IDLE returns it to commands.
+                if tagged.command == .idle { decoder.returnToCommandMode() }
                 return try await fail(.bad(tag, "Log in first"))
             }
             try await handleAuthenticated(tagged)

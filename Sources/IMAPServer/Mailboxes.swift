@@ -348,6 +348,22 @@ extension IMAPSession {
             // RFC 5258 §3.1: subscribed names are listed even if the mailbox does not exist.
             listed = subscribed.sorted().map { name in (name, all.first { $0.name == name }) }
         }
+        // RFC 5258 §3.5 RECURSIVEMATCH with SUBSCRIBED: a parent that is not itself subscribed but has a
+        // subscribed descendant is listed with CHILDINFO ("SUBSCRIBED").
+        var childInfo: Set<String> = []
+        if onlySubscribed && command.selectOptions.contains(.recursiveMatch) {
+            let separator = String(MailStore.hierarchySeparator)
+            for name in subscribed {
+                var levels = name.split(separator: MailStore.hierarchySeparator).map(String.init)
+                while levels.count > 1 {
+                    levels.removeLast()
+                    let parent = levels.joined(separator: separator)
+                    if !subscribed.contains(parent) { childInfo.insert(parent) }
+                }
+            }
+            for parent in childInfo { listed.append((parent, all.first { $0.name == parent })) }
+            listed.sort { $0.0 < $1.0 }
+        }
         for (name, info) in listed {
             guard fullPatterns.contains(where: { Self.matches(name, pattern: $0) }) else { continue }
             if onlySpecialUse && info?.specialUse == nil { continue }
@@ -357,11 +373,13 @@ extension IMAPSession {
             attributes.append(names.contains { $0.hasPrefix(prefix) } ? .hasChildren : .hasNoChildren)
             if let use = info?.specialUse { attributes.append(MailboxAttribute(String(use.rawValue.dropFirst()))) }
             if returnSubscribed && subscribed.contains(name) { attributes.append(.subscribed) }
+            let extended: [ListExtendedItem] = childInfo.contains(name) ? [.childInfo([.subscribed])] : []
             try await write(
                 .untagged(
                     .list(
-                        MailboxListItem(attributes: attributes, delimiter: MailStore.hierarchySeparator, mailbox: name))
-                ))
+                        MailboxListItem(
+                            attributes: attributes, delimiter: MailStore.hierarchySeparator, mailbox: name,
+                            extendedItems: extended))))
             if let statusItems, let info {
                 try await write(.untagged(.status(mailbox: name, try await statusValues(info, statusItems))))
             }

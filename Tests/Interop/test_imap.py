@@ -371,3 +371,123 @@ SyncState *
     before = (server_state(server), maildir_state(local))
     run()
     assert (server_state(server), maildir_state(local)) == before
+
+
+# --- raw protocol: states, errors, STARTTLS injection, LIST-EXTENDED, large messages ------------------
+
+
+class Raw:
+    """A line-level IMAP client for exchanges the libraries hide."""
+
+    def __init__(self, sock):
+        self.sock = sock
+        self.f = sock.makefile("rb")
+
+    def line(self):
+        return self.f.readline()
+
+    def command(self, text: str):
+        """Sends `tag text` and returns (untagged lines, tagged line)."""
+        tag = "t%d" % id(text)
+        self.sock.sendall(f"{tag} {text}\r\n".encode())
+        untagged = []
+        while True:
+            line = self.line()
+            assert line, "connection closed"
+            if line.startswith(tag.encode() + b" "):
+                return untagged, line
+            untagged.append(line)
+            m = re.search(rb"\{(\d+)\}\r\n$", line)
+            if m:
+                untagged.append(self.f.read(int(m.group(1))))
+
+
+def raw_imaps(m: Mailroom):
+    s = tls_context().wrap_socket(socket.create_connection(("127.0.0.1", m.ports["imaps"]), timeout=30))
+    r = Raw(s)
+    assert r.line().startswith(b"* OK [CAPABILITY")
+    return r
+
+
+def test_unauthenticated_state_and_too_many_errors(server):
+    r = raw_imaps(server)
+    _, tagged = r.command("SELECT INBOX")
+    assert b" BAD " in tagged
+    _, tagged = r.command("IDLE")
+    assert b" BAD " in tagged
+    untagged, tagged = r.command("CAPABILITY")
+    assert b"AUTH=PLAIN" in untagged[0] and b"LOGINDISABLED" not in untagged[0]
+    closed = False
+    for _ in range(20):
+        r.sock.sendall(b"x BOGUS\r\n")
+        line = r.line()
+        if line.startswith(b"* BYE"):
+            closed = True
+            break
+    assert closed
+    assert r.line() == b""
+
+
+def test_starttls_discards_pipelined_plaintext(server):
+    s = socket.create_connection(("127.0.0.1", server.ports["imap"]), timeout=30)
+    f = s.makefile("rb")
+    assert f.readline().startswith(b"* OK")
+    # CVE-2011-0411: a command injected behind STARTTLS must not run inside the TLS session.
+    s.sendall(b"a STARTTLS\r\nb NOOP\r\n")
+    assert f.readline().startswith(b"a OK")
+    tls = tls_context().wrap_socket(s)
+    r = Raw(tls)
+    _, tagged = r.command("NOOP")
+    assert b" OK " in tagged
+    tls.sendall(b"z LOGOUT\r\n")
+    rest = b""
+    while True:
+        line = r.line()
+        if not line:
+            break
+        rest += line
+    assert b"b OK" not in rest and b"z OK" in rest
+
+
+def test_list_extended_and_status(server):
+    r = raw_imaps(server)
+    r.command(f'LOGIN {ALICE} "{PASSWORD}"')
+    r.command("CREATE Lists/Work")
+    r.command("SUBSCRIBE Lists/Work")
+    untagged, tagged = r.command('LIST (SUBSCRIBED RECURSIVEMATCH) "" "Lists"')
+    assert b" OK " in tagged
+    assert any(b'"CHILDINFO" ("SUBSCRIBED")' in l for l in untagged), untagged
+    untagged, tagged = r.command('LIST "" "*" RETURN (SPECIAL-USE STATUS (MESSAGES UIDNEXT SIZE))')
+    assert b" OK " in tagged
+    assert any(b"\\Sent" in l for l in untagged)
+    assert any(l.startswith(b'* STATUS "INBOX" (MESSAGES 0 UIDNEXT 1 SIZE 0)') for l in untagged), untagged
+    untagged, tagged = r.command('CREATE "Old Stuff" (USE (\\Archive))')
+    assert b" OK " in tagged
+    untagged, _ = r.command('LIST (SPECIAL-USE) "" "*"')
+    assert any(b'"Old Stuff"' in l and b"\\Archive" in l for l in untagged), untagged
+    untagged, _ = r.command("NAMESPACE")
+    assert untagged[0] == b'* NAMESPACE (("" "/")) NIL NIL\r\n'
+    untagged, _ = r.command("ENABLE IMAP4rev2")
+    assert untagged[0] == b"* ENABLED IMAP4rev2\r\n"
+    r.command("SELECT INBOX")
+    untagged, _ = r.command("SEARCH ALL")
+    assert untagged[0].startswith(b"* ESEARCH (TAG ")
+    r.command("LOGOUT")
+
+
+def test_large_message_append_and_streamed_fetch(server):
+    body = ("0123456789" * 7 + "\r\n") * 120000  # about 8.6 MB
+    raw = message("Big", body=body)
+    c = imaps(server)
+    started = time.monotonic()
+    assert c.append("INBOX", None, None, raw)[0] == "OK"
+    appended = time.monotonic() - started
+    c.select("INBOX")
+    started = time.monotonic()
+    typ, data = c.fetch("1", "(BODY.PEEK[])")
+    fetched = time.monotonic() - started
+    assert data[0][1] == raw
+    typ, data = c.fetch("1", "(BODY.PEEK[TEXT]<1000000.20>)")
+    assert data[0][1] == body.encode()[1000000:1000020]
+    print(f"{len(raw) / 1e6:.1f} MB: APPEND {appended * 1000:.0f} ms, FETCH BODY[] {fetched * 1000:.0f} ms")
+    c.logout()
