@@ -418,3 +418,40 @@ def test_plaintext_pipelined_behind_stls_is_discarded(server):
     assert tf.readline().startswith(b"-ERR Send USER first")  # the injected USER was dropped
     assert tf.readline().startswith(b"+OK")
     s.close()
+
+
+@pytest.mark.parametrize("policy", ["expunge", "keep"])
+def test_imap_session_on_inbox_while_pop3_deletes(tmp_path, policy):
+    """An IMAP client (imaplib) has INBOX selected while an old POP3 desktop deletes: with
+    `expunge` the IMAP session is told at once (EXPUNGE on its next NOOP); with `keep` it keeps
+    the message and hears nothing."""
+    import imaplib
+
+    extra = f'[pop3]\ndeletes = "{policy}"\n'
+    m = Mailroom(tmp_path, listeners=("smtp", "pop3s", "imaps"), extra_config=extra)
+    m.cli("domain", "add", "example.test")
+    m.cli("user", "add", ALICE, "--password", PASSWORD)
+    m.start()
+    try:
+        deliver(m, message(1), message(2), message(3))
+        imap = imaplib.IMAP4_SSL("127.0.0.1", m.ports["imaps"], ssl_context=tls_context())
+        imap.login(ALICE, PASSWORD)
+        typ, data = imap.select("INBOX")
+        assert typ == "OK" and data == [b"3"]
+        p = login(m)
+        p.dele(2)
+        p.quit()
+        typ, _ = imap.noop()
+        assert typ == "OK"
+        expunges = imap.untagged_responses.pop("EXPUNGE", [])
+        if policy == "expunge":
+            assert expunges == [b"2"]
+            typ, data = imap.uid("SEARCH", None, "ALL")
+            assert data[0].split() == [b"1", b"3"]
+        else:
+            assert expunges == []
+            typ, data = imap.uid("SEARCH", None, "ALL")
+            assert data[0].split() == [b"1", b"2", b"3"]
+        imap.logout()
+    finally:
+        assert m.stop() == 0
