@@ -491,3 +491,35 @@ def test_large_message_append_and_streamed_fetch(server):
     assert data[0][1] == body.encode()[1000000:1000020]
     print(f"{len(raw) / 1e6:.1f} MB: APPEND {appended * 1000:.0f} ms, FETCH BODY[] {fetched * 1000:.0f} ms")
     c.logout()
+
+
+def test_condstore_qresync_raw(server):
+    for i in range(3):
+        send_smtp(server, message(f"Cond {i}"))
+    r = raw_imaps(server)
+    r.command(f'LOGIN {ALICE} "{PASSWORD}"')
+    untagged, tagged = r.command("SELECT INBOX (CONDSTORE)")
+    assert any(b"[HIGHESTMODSEQ " in l for l in untagged) and b"READ-WRITE" in tagged
+    modseq = int(re.search(rb"HIGHESTMODSEQ (\d+)", b"".join(untagged)).group(1))
+    untagged, _ = r.command("FETCH 1 (MODSEQ)")
+    assert re.search(rb"MODSEQ \((\d+)\)", untagged[0])
+    r.command("STORE 1 +FLAGS (\\Seen)")
+    # RFC 7162 §3.1.3: message 1 changed after `modseq`, so the conditional STORE fails for it.
+    untagged, tagged = r.command(f"STORE 1:2 (UNCHANGEDSINCE {modseq}) +FLAGS (\\Flagged)")
+    assert b"[MODIFIED 1]" in tagged, (untagged, tagged)
+    assert any(l.startswith(b"* 2 FETCH") and b"\\Flagged" in l for l in untagged), untagged
+    untagged, _ = r.command(f"UID SEARCH MODSEQ {modseq + 1}")
+    assert untagged[0].startswith(b"* SEARCH 1 2 (MODSEQ "), untagged
+    untagged, _ = r.command("ENABLE QRESYNC")
+    assert untagged == [b"* ENABLED QRESYNC\r\n"]
+    untagged, tagged = r.command("UID MOVE 3 Archive")
+    assert any(b"[COPYUID " in l for l in untagged) and any(l == b"* VANISHED 3\r\n" for l in untagged), untagged
+    untagged, tagged = r.command(f"UID FETCH 1:* (FLAGS) (CHANGEDSINCE {modseq} VANISHED)")
+    assert b" OK " in tagged
+    assert untagged[0] == b"* VANISHED (EARLIER) 3\r\n", untagged
+    r.command("UID STORE 2 +FLAGS.SILENT (\\Deleted)")
+    untagged, tagged = r.command("UID EXPUNGE 2")
+    assert untagged == [b"* VANISHED 2\r\n"] and b" OK " in tagged
+    untagged, _ = r.command("STATUS Archive (MESSAGES HIGHESTMODSEQ DELETED APPENDLIMIT MAILBOXID)")
+    assert untagged[0].startswith(b'* STATUS "Archive" (MESSAGES 1 HIGHESTMODSEQ '), untagged
+    r.command("LOGOUT")

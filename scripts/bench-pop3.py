@@ -1,6 +1,6 @@
 """Benchmark (not a test): RETR of every message in a large POP3 maildrop.
 
-    python3 Tests/Interop/bench_pop3.py [COUNT]
+    python3 scripts/bench-pop3.py [COUNT]
 
 Delivers COUNT messages (default 10,000) through the SMTP listener, then times, with poplib over
 POP3S: the first login (sizes computed and cached), a second login (sizes from the cache), LIST, UIDL
@@ -15,7 +15,7 @@ import tempfile
 import threading
 import time
 
-sys.path.insert(0, str(pathlib.Path(__file__).parent))
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "Tests" / "Interop"))
 from conftest import Mailroom, tls_context  # noqa: E402
 
 USER, PASSWORD = "alice@example.test", "correct horse battery"
