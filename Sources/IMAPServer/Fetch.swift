@@ -38,7 +38,8 @@ extension IMAPSession {
             indices = indices.filter { box.messages[$0].modSeq.rawValue > since }
             if modifiers.vanished {
                 let changes = try await store.changes(mailbox: box.id, since: ModSeq(since))
-                let requested = set.resolved(largest: box.messages.last?.uid.rawValue ?? 0) ?? []
+                // "*" reaches past the last UID here: expunged UIDs above it count too.
+                let requested = set.resolved(largest: UInt32.max) ?? []
                 let vanished = changes.vanished.filter { uid in requested.contains { $0.contains(uid.rawValue) } }
                 if !vanished.isEmpty {
                     try await write(
