@@ -170,7 +170,17 @@ extension IMAPSession {
     func syncChanges(allowExpunge: Bool) async throws {
         guard let box = selected else { return }
         guard box.signal.take() else { return }
-        let current = try await store.messages(mailbox: box.id)
+        let current: [MessageSummary]
+        do {
+            current = try await store.messages(mailbox: box.id)
+        } catch StoreError.notFound {
+            // Another session deleted the selected mailbox: there is no state left to report
+            // (RFC 9051 §7.1.5 BYE, as Dovecot does).
+            box.stop()
+            selected = nil
+            try await send(.untagged(.bye("The selected mailbox was deleted by another session")))
+            throw Close.logout
+        }
         let currentUIDs = Set(current.map(\.uid))
         let gone = Set(box.messages.map(\.uid)).subtracting(currentUIDs)
         if !gone.isEmpty {

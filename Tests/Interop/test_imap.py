@@ -523,3 +523,29 @@ def test_condstore_qresync_raw(server):
     untagged, _ = r.command("STATUS Archive (MESSAGES HIGHESTMODSEQ DELETED APPENDLIMIT MAILBOXID)")
     assert untagged[0].startswith(b'* STATUS "Archive" (MESSAGES 1 HIGHESTMODSEQ '), untagged
     r.command("LOGOUT")
+
+
+def test_idle_keepalive_and_selected_mailbox_deleted(tmp_path):
+    m = Mailroom(tmp_path, listeners=("smtp", "imap", "imaps"), extra_config='[imap]\nidle_keepalive = "10s"\n')
+    m.cli("domain", "add", "example.test")
+    m.cli("user", "add", ALICE, "--password", PASSWORD)
+    m.start()
+    try:
+        other = imaps(m)
+        other.create("Doomed")
+        r = raw_imaps(m)
+        r.command(f'LOGIN {ALICE} "{PASSWORD}"')
+        r.command("SELECT Doomed")
+        r.sock.settimeout(30)
+        r.sock.sendall(b"i IDLE\r\n")
+        assert r.line().startswith(b"+ ")
+        started = time.monotonic()
+        assert r.line() == b"* OK Still here\r\n"  # RFC 2177 keep-alive, every idle_keepalive
+        waited = time.monotonic() - started
+        assert 9 <= waited < 20, waited
+        other.delete("Doomed")
+        assert r.line().startswith(b"* BYE")
+        assert r.line() == b""
+        other.logout()
+    finally:
+        assert m.stop() == 0, "".join(m.lines)
