@@ -282,9 +282,19 @@ extension IMAPSession {
             group.cancelAll()
             var input: IdleWake?
             if case .input = first { input = first }
-            while let result = try? await group.next() {
-                if case .input = result { input = result }
+            // Drain the loser: bytes it read are kept, and a shutdown it saw is not swallowed.
+            var failure: (any Error)?
+            while true {
+                do {
+                    guard let result = try await group.next() else { break }
+                    if case .input = result { input = result }
+                } catch is CancellationError {
+                    continue
+                } catch {
+                    failure = error
+                }
             }
+            if let failure { throw failure }
             return input ?? first
         }
     }

@@ -549,3 +549,17 @@ def test_idle_keepalive_and_selected_mailbox_deleted(tmp_path):
         other.logout()
     finally:
         assert m.stop() == 0, "".join(m.lines)
+
+
+def test_shutdown_says_bye_to_idle_client(tmp_path):
+    m = Mailroom(tmp_path, listeners=("smtp", "imap", "imaps"))
+    m.cli("domain", "add", "example.test")
+    m.cli("user", "add", ALICE, "--password", PASSWORD)
+    m.start()
+    r = raw_imaps(m)
+    r.command(f'LOGIN {ALICE} "{PASSWORD}"')
+    r.command("SELECT INBOX")
+    r.sock.sendall(b"i IDLE\r\n")
+    assert r.line().startswith(b"+ ")
+    assert m.stop() == 0, "".join(m.lines)
+    assert r.line().startswith(b"* BYE [UNAVAILABLE]")
