@@ -71,7 +71,9 @@ public struct MessageIngest: Sendable {
             references: structure.references,
             envelope: StoredStructure.encode(envelope),
             bodyStructure: StoredStructure.encode(structure),
-            headerText: structure.headerText,
+            // MessageMetadata.headerText: one "Name: value" line per field, unfolded and decoded, so
+            // SEARCH HEADER <field> (RFC 9051 §6.4.4) can match by name.
+            headerText: structure.header.fields.map { "\($0.name): \($0.decodedValue)" }.joined(separator: "\n"),
             bodyText: structure.searchText(in: buffer, includeHeaders: false),
             preview: structure.preview(in: buffer),
             hasAttachment: structure.hasAttachment)

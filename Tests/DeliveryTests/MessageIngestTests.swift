@@ -68,6 +68,10 @@ import Testing
         // Full-text search sees the decoded body and the decoded header.
         #expect(try await f.store.search(mailbox: userInbox.id, text: "ZANZIBAR", scope: .body) == [results[0].uid])
         #expect(try await f.store.search(mailbox: userInbox.id, text: "André", scope: .headers) == [results[0].uid])
+        // SEARCH HEADER by field name, on decoded values (RFC 9051 §6.4.4).
+        #expect(try await f.store.search(mailbox: userInbox.id, text: "report ✓", scope: .header("subject")) == [results[0].uid])
+        #expect(try await f.store.search(mailbox: userInbox.id, text: "q3@example", scope: .header("Message-ID")) == [results[0].uid])
+        #expect(try await f.store.search(mailbox: userInbox.id, text: "André", scope: .header("To")).isEmpty)
     }
 
     @Test func malformedMessagesAreStoredByteForByte() async throws {
