@@ -176,13 +176,16 @@ public final class MailStore: Sendable {
             return error
         case let e as DatabaseError:
             switch e.resultCode {
-            case .SQLITE_FULL: return StoreError.storage("the disk is full")
+            case .SQLITE_FULL: return StoreError.outOfSpace("the disk is full")
             case .SQLITE_BUSY, .SQLITE_LOCKED:
                 return StoreError.storage("the database stayed locked by another process for \(Int(busyTimeout)) s")
             case .SQLITE_CORRUPT, .SQLITE_NOTADB: return StoreError.storage("the database file is damaged: \(e)")
             default: return StoreError.storage("\(e)")
             }
         case let e as FileError:
+            if case .posix(_, let code) = e, code == ENOSPC || code == EDQUOT {
+                return StoreError.outOfSpace(e.description)
+            }
             return StoreError.storage(e.description)
         default:
             return StoreError.storage("\(error)")

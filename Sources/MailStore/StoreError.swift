@@ -20,6 +20,9 @@ public enum StoreError: Error, CustomStringConvertible, Equatable, Sendable {
     case blobMissing(String)
     /// A named limit was hit.
     case limitExceeded(String)
+    /// The disk (or the disk quota) is full; the operation changed nothing. A temporary condition:
+    /// SMTP answers 452 4.3.1 (RFC 3463), and the client retries once space returns.
+    case outOfSpace(String)
     /// The database or the file system failed; the operation changed nothing.
     case storage(String)
     /// The store was closed.
@@ -37,6 +40,7 @@ public enum StoreError: Error, CustomStringConvertible, Equatable, Sendable {
         case .blobMissing(let hash):
             "The message body \(hash) is missing from the blob directory; store the message again."
         case .limitExceeded(let what): "Limit reached: \(what)."
+        case .outOfSpace(let detail): "The mail store is out of space: \(detail)."
         case .storage(let detail): "The mail store failed: \(detail)."
         case .closed: "The mail store is closed."
         }

@@ -588,7 +588,7 @@ final class SMTPSession: @unchecked Sendable {  // used by its connection's task
             return .insufficientStorage
         case StoreError.overQuota:
             return .overQuota
-        case StoreError.storage(let message) where message.contains("disk is full"):
+        case StoreError.outOfSpace:
             return .insufficientStorage
         default:
             logger.error("delivery failed", metadata: ["error": "\(error)"])

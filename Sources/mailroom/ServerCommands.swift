@@ -142,8 +142,3 @@ struct Dev: AsyncParsableCommand {
             """
     }
 }
-
-extension ServerRuntime {
-    /// Listener kinds that have a front-end; the dev banner lists only these.
-    static let implemented: Set<ListenerKind> = [.smtp, .submission, .submissions, .imap, .imaps, .pop3, .pop3s]
-}

@@ -23,6 +23,10 @@ import ServiceLifecycle
 struct ServerRuntime {
     let config: MailroomConfig
 
+    /// Listener kinds that have a front-end (the switch in `run` builds them); the dev banner lists
+    /// only these, and the others are reported as not implemented.
+    static let implemented: Set<ListenerKind> = [.smtp, .submission, .submissions, .imap, .imaps, .pop3, .pop3s]
+
     func run(banner: String?) async throws {
         var logger = Logger(label: "mailroom")
         logger.logLevel = .info
@@ -71,13 +75,15 @@ struct ServerRuntime {
                         connectionsPerIP: perIP))
             case .pop3:
                 listeners.append(
-                    pop3.listener(name: "pop3", address: address, tls: .startTLSAvailable(tls), connectionsPerIP: perIP))
+                    pop3.listener(name: "pop3", address: address, tls: .startTLSAvailable(tls), connectionsPerIP: perIP)
+                )
             case .pop3s:
                 listeners.append(
                     pop3.listener(name: "pop3s", address: address, tls: .implicit(tls), connectionsPerIP: perIP))
             case .imap:
                 listeners.append(
-                    imap.listener(name: "imap", address: address, tls: .startTLSAvailable(tls), connectionsPerIP: perIP))
+                    imap.listener(name: "imap", address: address, tls: .startTLSAvailable(tls), connectionsPerIP: perIP)
+                )
             case .imaps:
                 listeners.append(
                     imap.listener(name: "imaps", address: address, tls: .implicit(tls), connectionsPerIP: perIP))
