@@ -6,7 +6,9 @@
 // - RCODE 0 returns the records (none: NODATA, []); RCODE 3 throws `.nameDoesNotExist` at once; SERVFAIL,
 //   REFUSED, other RCODEs, malformed replies and timeouts move on to the next server, and when every try
 //   failed the lookup throws `.temporary` (never `.malformed`, which is kept for names that cannot be asked).
-// - A UDP reply with TC=1 is asked again, same server, over TCP (RFC 7766 §5).
+// - A UDP reply with TC=1 is asked again, same server, over TCP (RFC 7766 §5). Queries always carry EDNS0;
+//   a FORMERR is not retried without it (RFC 6891 §7 allows it, DNS Flag Day 2019 retired that workaround),
+//   it is a failed try like SERVFAIL.
 // - CNAMEs in the answer are followed from the asked name (RFC 1034 §3.6.2); when a chain ends at a name
 //   without records in the answer, that name is asked; at most `maxCNAMEDepth` CNAMEs in all.
 // - Names are converted with `DNSName.ascii` (lowercase, Punycode A-labels) before they are encoded.
@@ -92,6 +94,7 @@ public final class DNSClient: DNSResolver, Sendable {
         }
     }
 
+    /// Each record's character-strings concatenated and read as UTF-8 (invalid octets become U+FFFD).
     public func txt(_ name: String) async throws(DNSError) -> [String] {
         try await lookup(name, type: .txt).compactMap { data in
             // RFC 7208 §3.3, RFC 6376 §3.6.2.2: a record's strings are concatenated without separator.

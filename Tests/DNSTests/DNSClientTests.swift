@@ -437,6 +437,37 @@ func withServers(
         }
     }
 
+    @Test func unreachableServerFailsOverWithoutWaitingForTheTimeout() async throws {
+        // A UDP port that was just closed: the kernel answers ICMP port unreachable (ECONNREFUSED).
+        let closed = try await TestDNSServer.start { _, _ in [] }
+        await closed.stop()
+        let good = try await TestDNSServer.start(respond: Self.zone)
+        try await withServers([good]) { (servers: [TestDNSServer]) async throws in
+            let client = DNSClient(servers: [closed.address, good.address], timeout: .seconds(10), attempts: 1)
+            let clock = ContinuousClock()
+            let start = clock.now
+            #expect(try await client.mx("example.com") == Self.exchanges)
+            #expect(clock.now - start < .seconds(10))
+        }
+    }
+
+    @Test func truncatedReplyWithoutTCPListenerIsTemporary() async throws {
+        // UDP only: the TCP connection is refused, the lookup fails as temporary without waiting.
+        let server = try await TestDNSServer.start { query, _ in [reply(to: query, truncated: true)] }
+        try await withServers([server]) { (servers: [TestDNSServer]) async throws in
+            do {
+                _ = try await client(servers, timeout: .seconds(10)).mx("example.com")
+                Issue.record("expected a temporary error")
+            } catch let error as DNSError {
+                guard case .temporary = error else {
+                    Issue.record("expected .temporary, got \(error)")
+                    return
+                }
+            }
+            #expect(server.received.map(\.transport) == [.udp])
+        }
+    }
+
     @Test func noServersIsTemporary() async {
         await #expect(throws: DNSError.temporary("example.com MX: no DNS servers configured")) {
             try await DNSClient(servers: []).mx("example.com")
