@@ -70,6 +70,10 @@ public enum CalendarFormatError: Error, Hashable, Sendable {
     case invalidValue(property: String, value: String, expected: ValueKind)
     /// A recurrence rule that does not follow RFC 5545 §3.3.10.
     case invalidRecurrenceRule(String)
+    /// A property the operation needs is absent.
+    case missingProperty(component: String, property: String)
+    /// A TZID that neither the object's VTIMEZONEs nor the system's tz database know.
+    case unknownTimeZone(String)
 }
 
 /// The value types whose grammar a typed accessor checks.
