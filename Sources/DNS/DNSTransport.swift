@@ -171,8 +171,8 @@ final class ExchangeHandler<Payload: DNSInboundPayload>: ChannelInboundHandler {
         let bytes = unwrapInboundIn(data).payloadBytes
         switch expected.classify(bytes, overTCP: overTCP) {
         case .ignore(let reason):
+            // UDP: a stray or spoofed datagram; keep waiting for the real reply. TCP: the stream is wrong.
             if overTCP { finish(.failed("TCP reply does not match: \(reason)"), context: context) }
-        // UDP: a stray or spoofed datagram; keep waiting for the real reply.
         case .outcome(let outcome):
             finish(outcome, context: context)
         }
