@@ -71,6 +71,17 @@ public struct DKIMRelaxedBody: Sendable {
 
     /// Canonicalizes the next chunk, appending the canonical bytes it completes to `output`.
     public mutating func feed(_ chunk: some Sequence<UInt8>, into output: inout [UInt8]) {
+        // Contiguous chunks (arrays, slices, Data) run the loop below over a concrete buffer type, so it is
+        // specialized even when called from another module.
+        let done: Void? = chunk.withContiguousStorageIfAvailable { buffer in
+            feed(bytes: buffer, into: &output)
+        }
+        if done == nil {
+            Array(chunk).withUnsafeBufferPointer { feed(bytes: $0, into: &output) }
+        }
+    }
+
+    private mutating func feed(bytes chunk: UnsafeBufferPointer<UInt8>, into output: inout [UInt8]) {
         for b in chunk {
             if pendingCR {
                 pendingCR = false

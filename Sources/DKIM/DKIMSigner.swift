@@ -47,6 +47,9 @@ public struct DKIMSigner: Sendable {
     ///   - time: the signing time, the t= tag.
     public func signatureField(headerSection: [UInt8], bodyHash: [UInt8], time: Date) throws -> String {
         guard bodyHash.count == 32 else { throw DKIMError.invalidBodyHash(length: bodyHash.count) }
+        // d= and s= go into the field verbatim: only DNS names, so no ";" or line break can slip in.
+        guard DKIMKeyStore.isValidName(domain) else { throw DKIMError.invalidDomain(domain) }
+        guard DKIMKeyStore.isValidName(selector) else { throw DKIMError.invalidSelector(selector) }
         let fields = try DKIMHeaderSection.parse(headerSection)
         let names = try Self.headerList(for: fields)
         let timestamp = Int64(time.timeIntervalSince1970.rounded(.down))

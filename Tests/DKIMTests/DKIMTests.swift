@@ -237,6 +237,9 @@ struct CanonCase: Sendable, CustomTestStringConvertible {
         var bytewise = DKIMBodyHasher()
         for b in Self.trickyBody { bytewise.update([b]) }
         #expect(bytewise.finalize() == DKIMBodyHasher.hash(Self.trickyBody))
+        var lazy = DKIMBodyHasher()  // a non-contiguous sequence takes the copying path
+        lazy.update(Self.trickyBody.lazy.map { $0 })
+        #expect(lazy.finalize() == DKIMBodyHasher.hash(Self.trickyBody))
         #expect(
             DKIMRelaxedBody.canonicalize(Self.trickyBody)
                 == bytes("Line one\r\n\r\n\r\nmid dle\r\nlone\rcr\r\nbare\r\nlf\r\n\r\n\r\nend\r\n"))
@@ -432,6 +435,14 @@ struct CanonCase: Sendable, CustomTestStringConvertible {
         }
         #expect(throws: DKIMError.malformedHeaderField(line: 2)) {
             try signer.sign(message: bytes("From: a@b\r\nnonsense\r\n\r\n"), time: Self.time)
+        }
+        let injected = DKIMSigner(domain: "example.com", selector: "s; h=to", key: signer.key)
+        #expect(throws: DKIMError.invalidSelector("s; h=to")) {
+            try injected.sign(message: bytes("From: a@b\r\n\r\n"), time: Self.time)
+        }
+        let badDomain = DKIMSigner(domain: "example.com\r\nBcc: x", selector: "s", key: signer.key)
+        #expect(throws: DKIMError.invalidDomain("example.com\r\nbcc: x")) {
+            try badDomain.sign(message: bytes("From: a@b\r\n\r\n"), time: Self.time)
         }
     }
 
