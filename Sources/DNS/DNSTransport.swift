@@ -77,15 +77,12 @@ enum DNSTransport {
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(
                         ExchangeHandler<AddressedEnvelope<ByteBuffer>>(
-                            expected: expected, overTCP: false, timeout: timeout, promise: promise))
+                            query: ByteBuffer(bytes: query), expected: expected, overTCP: false, timeout: timeout,
+                            promise: promise))
                 }
             }
         do {
-            let channel = try await bootstrap.connect(to: server).get()
-            channel.writeAndFlush(ByteBuffer(bytes: query)).whenFailure { error in
-                promise.succeed(.failed("cannot send to \(server): \(error)"))
-                channel.close(promise: nil)
-            }
+            _ = try await bootstrap.connect(to: server).get()  // the handler sends the query once active
         } catch {
             promise.succeed(.failed("cannot reach \(server): \(error)"))
         }
@@ -99,6 +96,12 @@ enum DNSTransport {
     ) async -> DNSExchangeOutcome {
         let eventLoop = group.next()
         let promise = eventLoop.makePromise(of: DNSExchangeOutcome.self)
+        let framed: ByteBuffer = {
+            var b = ByteBuffer()
+            b.writeInteger(UInt16(query.count))  // RFC 1035 §4.2.2
+            b.writeBytes(query)
+            return b
+        }()
         let bootstrap = ClientBootstrap(group: eventLoop)
             .connectTimeout(timeout)
             .channelInitializer { channel in
@@ -106,18 +109,11 @@ enum DNSTransport {
                     try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(LengthPrefixedMessageDecoder()))
                     try channel.pipeline.syncOperations.addHandler(
                         ExchangeHandler<ByteBuffer>(
-                            expected: expected, overTCP: true, timeout: timeout, promise: promise))
+                            query: framed, expected: expected, overTCP: true, timeout: timeout, promise: promise))
                 }
             }
         do {
-            let channel = try await bootstrap.connect(to: server).get()
-            var framed = ByteBuffer()
-            framed.writeInteger(UInt16(query.count))  // RFC 1035 §4.2.2
-            framed.writeBytes(query)
-            channel.writeAndFlush(framed).whenFailure { error in
-                promise.succeed(.failed("cannot send to \(server) over TCP: \(error)"))
-                channel.close(promise: nil)
-            }
+            _ = try await bootstrap.connect(to: server).get()  // the handler sends the query once connected
         } catch {
             promise.succeed(.failed("cannot connect to \(server) over TCP: \(error)"))
         }
@@ -142,14 +138,20 @@ extension ByteBuffer: DNSInboundPayload {
 final class ExchangeHandler<Payload: DNSInboundPayload>: ChannelInboundHandler {
     typealias InboundIn = Payload
 
+    private let query: ByteBuffer
     private let expected: ExpectedReply
     private let overTCP: Bool
     private let timeout: TimeAmount
     private let promise: EventLoopPromise<DNSExchangeOutcome>
     private var timer: Scheduled<Void>?
+    private var sent = false
     private var done = false
 
-    init(expected: ExpectedReply, overTCP: Bool, timeout: TimeAmount, promise: EventLoopPromise<DNSExchangeOutcome>) {
+    init(
+        query: ByteBuffer, expected: ExpectedReply, overTCP: Bool, timeout: TimeAmount,
+        promise: EventLoopPromise<DNSExchangeOutcome>
+    ) {
+        self.query = query
         self.expected = expected
         self.overTCP = overTCP
         self.timeout = timeout
@@ -157,6 +159,28 @@ final class ExchangeHandler<Payload: DNSInboundPayload>: ChannelInboundHandler {
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
+        armTimer(context: context)  // covers the TCP connect
+        if context.channel.isActive { send(context: context) }
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        send(context: context)
+        context.fireChannelActive()
+    }
+
+    /// Writes the query from the event loop as soon as the channel is up, and starts the reply timeout then,
+    /// so a busy machine that is slow to resume the asking task never spends a try without sending.
+    private func send(context: ChannelHandlerContext) {
+        guard !sent, !done else { return }
+        sent = true
+        armTimer(context: context)
+        context.writeAndFlush(NIOAny(query)).assumeIsolated().whenFailure { error in
+            self.finish(.failed("cannot send the query: \(error)"), context: context)
+        }
+    }
+
+    private func armTimer(context: ChannelHandlerContext) {
+        timer?.cancel()
         let timeout = self.timeout
         timer = context.eventLoop.assumeIsolated().scheduleTask(in: timeout) {
             self.finish(.failed("no reply within \(timeout)"), context: context)
