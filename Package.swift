@@ -33,6 +33,24 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(name: "MIME", swiftSettings: strict),
+        .target(name: "CalendarFormats", swiftSettings: strict),
+        .target(
+            name: "DNS",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "DKIM",
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ],
+            swiftSettings: strict
+        ),
         // Wire grammars: pure, bytes in and typed values out, import only NIOCore
         .target(
             name: "SMTPProtocol",
@@ -94,7 +112,10 @@ let package = Package(
         .target(
             name: "Delivery",
             dependencies: [
-                "MailStore", "MIME", "Directory",
+                "MailStore", "MIME", "Directory", "DNS", "DKIM", "SMTPProtocol", "ServerSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
@@ -131,7 +152,9 @@ let package = Package(
         .executableTarget(
             name: "mailroom",
             dependencies: [
-                "Config", "MIME", "ServerSupport", "MailStore", "Directory", "Delivery", "SMTPServer", "IMAPServer", "POP3Server",
+                "Config", "MIME", "ServerSupport", "MailStore", "Directory", "Delivery", "SMTPServer", "IMAPServer",
+                "POP3Server",
+                "DNS", "DKIM",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -142,20 +165,25 @@ let package = Package(
         // Test support
         .target(
             name: "MailTestSupport",
-            dependencies: ["MailStore", "Directory", "Config", "MIME"],
+            dependencies: ["MailStore", "Directory", "Config", "MIME", "DNS"],
             swiftSettings: strict
         ),
         .testTarget(name: "ConfigTests", dependencies: ["Config"], swiftSettings: strict),
         .testTarget(name: "MIMETests", dependencies: ["MIME"], swiftSettings: strict),
+        .testTarget(name: "CalendarFormatsTests", dependencies: ["CalendarFormats"], swiftSettings: strict),
+        .testTarget(name: "DNSTests", dependencies: ["DNS", "MailTestSupport"], swiftSettings: strict),
+        .testTarget(name: "DKIMTests", dependencies: ["DKIM"], swiftSettings: strict),
         .testTarget(name: "SMTPProtocolTests", dependencies: ["SMTPProtocol"], swiftSettings: strict),
         .testTarget(name: "IMAPProtocolTests", dependencies: ["IMAPProtocol"], swiftSettings: strict),
-        .testTarget(name: "IMAPServerTests", dependencies: ["IMAPServer", "IMAPProtocol", "MailStore"], swiftSettings: strict),
+        .testTarget(
+            name: "IMAPServerTests", dependencies: ["IMAPServer", "IMAPProtocol", "MailStore"], swiftSettings: strict),
         .testTarget(name: "POP3ProtocolTests", dependencies: ["POP3Protocol"], swiftSettings: strict),
         .testTarget(name: "ServerSupportTests", dependencies: ["ServerSupport"], swiftSettings: strict),
         .testTarget(name: "MailStoreTests", dependencies: ["MailStore", "MailTestSupport"], swiftSettings: strict),
         .testTarget(name: "DirectoryTests", dependencies: ["Directory", "MailTestSupport"], swiftSettings: strict),
         .testTarget(
-            name: "DeliveryTests", dependencies: ["Delivery", "MailTestSupport", "MIME", "MailStore"],
+            name: "DeliveryTests",
+            dependencies: ["Delivery", "MailTestSupport", "MIME", "MailStore", "DNS", "SMTPProtocol", "Directory"],
             swiftSettings: strict),
     ]
 )

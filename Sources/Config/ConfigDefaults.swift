@@ -44,6 +44,9 @@ public enum ConfigDefaults {
     public static let queueLifetime: Duration = .seconds(5 * 86_400)
     public static let queueLifetimeBounds: ClosedRange<Duration> = .seconds(60) ... .seconds(30 * 86_400)
     public static let delayNotice: Duration = .seconds(4 * 3_600)
+    public static let deliveryConcurrency = 20
+    public static let deliveryConcurrencyPerDomain = 4
+    public static let deliveryConcurrencyBounds = 1...1_000
 
     // [dns]
     public static let dnsPort = 53

@@ -110,7 +110,10 @@ enum Schema {
     static let limits = ["message_size", "recipients", "connections_per_ip", "smtp_line_length", "imap_line_length"]
     static let imap = ["idle_keepalive"]
     static let pop3 = ["deletes"]
-    static let delivery = ["relay", "tls", "mx_port", "lifetime", "delay_notice", "routes"]
+    static let delivery = [
+        "relay", "relay_username", "relay_password_file", "tls", "mx_port", "lifetime", "delay_notice",
+        "concurrency", "concurrency_per_domain", "routes",
+    ]
     static let dns = ["servers"]
 }
 
@@ -251,7 +254,24 @@ private struct Validator {
         delivery.relay = value(table, "relay", at: path, what: "address", expected: Self.nextHopExpectation) {
             HostPort.parse($0, defaultPort: ConfigDefaults.mxPort)
         }
+        delivery.relayUsername = value(
+            table, "relay_username", at: path, what: "user name", expected: "expected the smarthost login"
+        ) { $0.isEmpty || $0.contains("\0") ? nil : $0 }
+        delivery.relayPasswordFile = self.path(table, "relay_password_file", at: path)
+        if (delivery.relayUsername == nil) != (delivery.relayPasswordFile == nil) {
+            fail(
+                path.appending(delivery.relayUsername == nil ? "relay_password_file" : "relay_username"),
+                "relay_username and relay_password_file go together; set both or neither")
+        }
         if let value = choice(table, "tls", at: path, of: DeliveryTLSPolicy.self) { delivery.tls = value }
+        if let value = integer(table, "concurrency", at: path, bounds: ConfigDefaults.deliveryConcurrencyBounds) {
+            delivery.concurrency = value
+        }
+        if let value = integer(
+            table, "concurrency_per_domain", at: path, bounds: ConfigDefaults.deliveryConcurrencyBounds)
+        {
+            delivery.concurrencyPerDomain = value
+        }
         if let value = integer(table, "mx_port", at: path, bounds: HostPort.validPorts) { delivery.mxPort = value }
         if let value = duration(table, "lifetime", at: path, bounds: ConfigDefaults.queueLifetimeBounds) {
             delivery.lifetime = value

@@ -138,7 +138,15 @@ extension MailroomConfig {
     public struct Delivery: Sendable, Equatable {
         /// Smarthost for all outbound mail; `nil` means MX lookup.
         public var relay: HostPort?
+        /// AUTH user name for the smarthost (RFC 4954), with the password read from `relayPasswordFile`.
+        public var relayUsername: String?
+        /// A file whose first line is the smarthost password (kept out of the config file).
+        public var relayPasswordFile: String?
         public var tls: DeliveryTLSPolicy
+        /// Outbound SMTP connections open at once, in all.
+        public var concurrency: Int = ConfigDefaults.deliveryConcurrency
+        /// Outbound SMTP connections open at once to one destination domain.
+        public var concurrencyPerDomain: Int = ConfigDefaults.deliveryConcurrencyPerDomain
         /// Port used when connecting to MX hosts.
         public var mxPort: Int
         /// How long a message stays queued before it bounces.

@@ -69,7 +69,11 @@ extension MailroomConfig {
 
             [delivery]
             # relay = "smtp.provider.example:587"  # smarthost for all outbound mail; absent: deliver to MX hosts
-            # tls = "\(ConfigDefaults.deliveryTLS.rawValue)"  # or "required": never send outbound mail in plaintext
+            # relay_username = "account@provider.example"  # AUTH at the smarthost, only over TLS
+            # relay_password_file = "relay-password"  # first line is the smarthost password
+            # tls = "\(ConfigDefaults.deliveryTLS.rawValue)"  # or "required": TLS with a trusted certificate, else wait
+            # concurrency = \(ConfigDefaults.deliveryConcurrency)  # outbound SMTP connections at once, in all
+            # concurrency_per_domain = \(ConfigDefaults.deliveryConcurrencyPerDomain)  # ... to one recipient domain
             # mx_port = \(ConfigDefaults.mxPort)  # port used for MX hosts
             # lifetime = "\(DurationText.format(ConfigDefaults.queueLifetime))"  # retry a message this long, then bounce it
             # delay_notice = "\(DurationText.format(ConfigDefaults.delayNotice))"  # tell the sender after this long; "0s": never

@@ -39,6 +39,8 @@ public final class MailStore: Sendable {
     public let dataDirectory: URL
     /// Committed changes, per account: IMAP IDLE, JMAP push, POP3 locks listen here.
     public let changeFeed: ChangeFeed
+    /// Rung after a message was queued for outbound delivery, so the queue runner starts at once.
+    public let queueBell = QueueBell()
     let pool: DatabasePool
     let blobs: BlobStore
     let committer: GroupCommitter

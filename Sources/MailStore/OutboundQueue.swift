@@ -10,6 +10,7 @@
 
 import Foundation
 import GRDB
+import Synchronization
 
 public struct QueueMessageID: StoreIdentifier {
     public let rawValue: Int64
@@ -128,7 +129,7 @@ extension MailStore {
     @discardableResult
     public func enqueue(_ message: OutboundMessage) async throws -> QueueMessageID {
         guard !message.recipients.isEmpty else { throw StoreError.invalidName("an outbound message needs recipients") }
-        return try await write { db in
+        let queued = try await write { db in
             let now = Date().timeIntervalSince1970
             try db.run(
                 """
@@ -149,6 +150,8 @@ extension MailStore {
             }
             return (QueueMessageID(rawValue: id), [])
         }
+        queueBell.ring()
+        return queued
     }
 
     /// Every queued recipient, oldest first.
@@ -191,5 +194,247 @@ extension MailStore {
                 envid: m["envid"], ret: m["ret"], bodyType: m["body_type"], smtputf8: m["smtputf8"],
                 account: account.map(AccountID.init(rawValue:)))
         }
+    }
+}
+
+// MARK: - The queue runner's side
+
+/// Recipients of one queued message at one domain, due for an attempt: one SMTP transaction's worth.
+public struct QueueWork: Hashable, Sendable {
+    public struct Recipient: Hashable, Sendable {
+        public var id: QueueRecipientID
+        public var recipient: OutboundRecipient
+        public var attempts: Int
+        /// True once the sender was told that this recipient is delayed (RFC 3464 Action: delayed).
+        public var delayNotified: Bool
+        public var lastError: String?
+    }
+
+    public var messageID: QueueMessageID
+    public var message: OutboundMessage
+    public var domain: String
+    public var recipients: [Recipient]
+    /// When the message entered the queue (its age decides delay notices and expiry).
+    public var createdAt: Date
+}
+
+extension Schema {
+    static let v4QueueNotices = """
+        ALTER TABLE queue_recipients ADD COLUMN delay_notified INTEGER NOT NULL DEFAULT 0;
+        """
+}
+
+extension MailStore {
+    /// Recipients due at `now`, grouped per message and domain, oldest message first; at most `limit`
+    /// groups, skipping recipients in `busy` (the runner's in-flight set).
+    public func dueQueueWork(now: Date, busy: Set<QueueRecipientID>, limit: Int) async throws -> [QueueWork] {
+        try await read { db in
+            let rows = try db.rows(
+                """
+                SELECT r.id, r.message_id, r.address, r.domain, r.notify, r.orcpt, r.attempts, r.delay_notified,
+                    r.last_error
+                FROM queue_recipients r
+                WHERE r.state = 'queued' AND r.next_attempt <= ?
+                ORDER BY r.message_id, r.domain, r.id
+                """, [now.timeIntervalSince1970])
+            var groups: [QueueWork] = []
+            var messages: [Int64: (OutboundMessage, Date)] = [:]
+            for row in rows {
+                let id = QueueRecipientID(rawValue: row["id"])
+                if busy.contains(id) { continue }
+                let messageID: Int64 = row["message_id"]
+                let domain: String = row["domain"]
+                let recipient = QueueWork.Recipient(
+                    id: id,
+                    recipient: OutboundRecipient(address: row["address"], notify: row["notify"], orcpt: row["orcpt"]),
+                    attempts: row["attempts"], delayNotified: row["delay_notified"], lastError: row["last_error"])
+                if let last = groups.last, last.messageID.rawValue == messageID, last.domain == domain {
+                    groups[groups.count - 1].recipients.append(recipient)
+                    continue
+                }
+                if groups.count == limit { break }
+                if messages[messageID] == nil {
+                    guard let loaded = try Self.queuedMessageRow(db, messageID) else { continue }
+                    messages[messageID] = loaded
+                }
+                guard let (message, created) = messages[messageID] else { continue }
+                groups.append(
+                    QueueWork(
+                        messageID: QueueMessageID(rawValue: messageID), message: message, domain: domain,
+                        recipients: [recipient], createdAt: created))
+            }
+            return groups
+        }
+    }
+
+    /// The earliest next attempt of any queued recipient; nil when the queue is empty.
+    public func nextQueueAttempt() async throws -> Date? {
+        try await read { db in
+            let value = try Double.fetchOne(
+                db, sql: "SELECT MIN(next_attempt) FROM queue_recipients WHERE state = 'queued'")
+            return value.map(Date.init(timeIntervalSince1970:))
+        }
+    }
+
+    /// Removes recipients that are done (delivered, or bounced with the DSN already handed on), and each
+    /// message left without recipients. The message's blob becomes sweepable when nothing else names it.
+    public func finishQueueRecipients(_ ids: [QueueRecipientID]) async throws {
+        guard !ids.isEmpty else { return }
+        try await write { db in
+            var messageIDs: Set<Int64> = []
+            for id in ids {
+                if let m = try Int64.fetchOne(
+                    db, sql: "SELECT message_id FROM queue_recipients WHERE id = ?", arguments: [id.rawValue])
+                {
+                    messageIDs.insert(m)
+                }
+                try db.run("DELETE FROM queue_recipients WHERE id = ?", [id.rawValue])
+            }
+            for m in messageIDs {
+                try db.run(
+                    "DELETE FROM queue_messages WHERE id = ? AND NOT EXISTS (SELECT 1 FROM queue_recipients WHERE message_id = ?)",
+                    [m, m])
+            }
+            return ((), [])
+        }
+    }
+
+    /// Records a temporary failure: one more attempt, the error, and when to try again.
+    public func deferQueueRecipients(_ ids: [QueueRecipientID], error: String, nextAttempt: Date) async throws {
+        guard !ids.isEmpty else { return }
+        try await write { db in
+            let now = Date().timeIntervalSince1970
+            for id in ids {
+                try db.run(
+                    """
+                    UPDATE queue_recipients SET attempts = attempts + 1, last_error = ?, next_attempt = ?, updated_at = ?
+                    WHERE id = ?
+                    """, [error, nextAttempt.timeIntervalSince1970, now, id.rawValue])
+            }
+            return ((), [])
+        }
+    }
+
+    /// Remembers that the sender was told these recipients are delayed (one notice per recipient).
+    public func markDelayNotified(_ ids: [QueueRecipientID]) async throws {
+        guard !ids.isEmpty else { return }
+        try await write { db in
+            for id in ids {
+                try db.run("UPDATE queue_recipients SET delay_notified = 1 WHERE id = ?", [id.rawValue])
+            }
+            return ((), [])
+        }
+    }
+
+    /// Makes recipients due now: every queued one, or those of one message. Returns how many.
+    @discardableResult
+    public func retryQueue(message: QueueMessageID? = nil) async throws -> Int {
+        try await write { db in
+            let now = Date().timeIntervalSince1970
+            if let message {
+                try db.run(
+                    "UPDATE queue_recipients SET next_attempt = ? WHERE state = 'queued' AND message_id = ?",
+                    [now, message.rawValue])
+            } else {
+                try db.run("UPDATE queue_recipients SET next_attempt = ? WHERE state = 'queued'", [now])
+            }
+            return (db.changesCount, [])
+        }
+    }
+
+    /// Deletes a queued message and all its recipients without notifying anyone. Returns the recipients removed.
+    @discardableResult
+    public func removeQueuedMessage(_ id: QueueMessageID) async throws -> Int {
+        try await write { db in
+            try db.run("DELETE FROM queue_recipients WHERE message_id = ?", [id.rawValue])
+            let count = db.changesCount
+            try db.run("DELETE FROM queue_messages WHERE id = ?", [id.rawValue])
+            return (count, [])
+        }
+    }
+
+    static func queuedMessageRow(_ db: Database, _ id: Int64) throws -> (OutboundMessage, Date)? {
+        guard
+            let m = try db.row(
+                """
+                SELECT blob_hash, blob_size, body_offset, mail_from, envid, ret, body_type, smtputf8, account_id,
+                    created_at
+                FROM queue_messages WHERE id = ?
+                """, [id]),
+            let blob = BlobRef(hash: m["blob_hash"], size: m["blob_size"])
+        else { return nil }
+        let account: Int64? = m["account_id"]
+        let message = OutboundMessage(
+            mailFrom: m["mail_from"], blob: blob, bodyOffset: m["body_offset"], recipients: [],
+            envid: m["envid"], ret: m["ret"], bodyType: m["body_type"], smtputf8: m["smtputf8"],
+            account: account.map(AccountID.init(rawValue:)))
+        return (message, Date(timeIntervalSince1970: m["created_at"]))
+    }
+}
+
+/// A wake-up signal with memory: `ring` before `wait` makes the next `wait` return at once. One waiter.
+public final class QueueBell: Sendable {
+    private struct State {
+        var rung = false
+        var waiter: CheckedContinuation<Void, Never>?
+    }
+    private let state = Mutex(State())
+
+    public init() {}
+
+    public func ring() {
+        let waiter = state.withLock { s -> CheckedContinuation<Void, Never>? in
+            if let w = s.waiter {
+                s.waiter = nil
+                return w
+            }
+            s.rung = true
+            return nil
+        }
+        waiter?.resume()
+    }
+
+    /// Returns when rung (or already rung since the last wait), after `timeout`, or when cancelled.
+    public func wait(timeout: Duration) async {
+        if state.withLock({ s in
+            defer { s.rung = false }; return s.rung
+        }) {
+            return
+        }
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { [self] in
+                try? await Task.sleep(for: timeout)
+                if !Task.isCancelled { wake() }
+            }
+            await withTaskCancellationHandler {
+                await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+                    let resumeNow = state.withLock { s -> Bool in
+                        if s.rung || Task.isCancelled {
+                            s.rung = false
+                            return true
+                        }
+                        s.waiter = c
+                        return false
+                    }
+                    if resumeNow { c.resume() }
+                }
+            } onCancel: {
+                self.wake()
+            }
+            group.cancelAll()
+        }
+    }
+
+    /// Resumes the waiter (timeouts, cancellation); with none yet, the next wait returns at once.
+    private func wake() {
+        let waiter = state.withLock { s -> CheckedContinuation<Void, Never>? in
+            guard let w = s.waiter else {
+                s.rung = true
+                return nil
+            }
+            s.waiter = nil
+            return w
+        }
+        waiter?.resume()
     }
 }

@@ -25,6 +25,7 @@ enum Schema {
             try db.execute(sql: v2Queue)
         }
         migrator.registerMigration("v3-pop3") { db in try db.execute(sql: v3POP3) }
+        migrator.registerMigration("v4-queue-notices") { db in try db.execute(sql: v4QueueNotices) }
         return migrator
     }
 

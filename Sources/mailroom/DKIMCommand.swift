@@ -14,7 +14,7 @@ struct DKIMCommand: AsyncParsableCommand {
     /// Where the keys of this config live: <data_dir>/dkim.
     static func keyStore(_ ctx: AdminContext) -> DKIMKeyStore {
         DKIMKeyStore(
-            directory: URL(fileURLWithPath: ctx.config.dataDirectory).appendingPathComponent("dkim", isDirectory: true))
+            directory: OutboundSetup.dkimDirectory(ctx.config))
     }
 
     /// The key types `--algorithm` accepts.

@@ -14,6 +14,7 @@ struct Mailroom: AsyncParsableCommand {
         subcommands: [
             Dev.self, Serve.self, Init.self, DomainCommand.self, UserCommand.self, AliasCommand.self,
             AppPasswordCommand.self,
+            DKIMCommand.self, QueueCommand.self,
         ]
     )
 }

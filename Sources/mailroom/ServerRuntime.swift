@@ -9,6 +9,7 @@
 // - The store is closed after every service has stopped.
 
 import Config
+import Delivery
 import Directory
 import Foundation
 import IMAPServer
@@ -96,6 +97,10 @@ struct ServerRuntime {
         var services: [any Service] = listeners
         services.append(TLSReloadService(providers: [tls], logger: logger))
         services.append(BlobSweeper(store: store, logger: logger))
+        services.append(
+            QueueRunnerService(
+                runner: try OutboundSetup.runner(
+                    config: config, hostname: hostname, store: store, directory: directory, logger: logger)))
         let group = ServiceGroup(
             configuration: .init(
                 services: services.map { .init(service: $0) },
@@ -115,6 +120,15 @@ struct ServerRuntime {
             }
             try await tasks.waitForAll()
         }
+    }
+}
+
+/// The outbound queue runner as a Service: cancelled on graceful shutdown (queued mail stays queued).
+struct QueueRunnerService: Service {
+    let runner: QueueRunner
+
+    func run() async throws {
+        try? await cancelWhenGracefulShutdown { await runner.run() }
     }
 }
 
