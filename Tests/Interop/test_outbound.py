@@ -82,6 +82,7 @@ class Sink:
                     "login": getattr(session, "login_data", None),
                     "authenticated": session.authenticated,
                     "mail_options": list(envelope.mail_options),
+                    "peer": session.peer,
                 }
             )
         return "250 2.0.0 queued as sink"
@@ -287,21 +288,25 @@ def test_null_mx_and_unknown_domain_bounce_at_once(world):
     world.wait_for_queue(lambda q: "empty" in q)
 
 
-def test_queue_survives_sigkill_and_restart(world):
+def test_queue_survives_sigkill_and_restart_and_reuses_connections(world):
     world.mailroom.start()
-    for i in range(5):
+    count = 8
+    for i in range(count):
         world.submit([f"user{i}@remote.test"], subject=f"survivor {i}")
-    world.wait_for_queue(lambda q: q.count("last error") == 5)
+    world.wait_for_queue(lambda q: q.count("last error") == count)
     world.mailroom.stop(sig=signal.SIGKILL)
     sink = Sink()
     controller = start_sink(sink, world.mx_port, tls=world.tls)
     try:
         world.mailroom.start()
         world.mailroom.cli("queue", "retry")
-        sink.wait(5)
+        sink.wait(count)
         world.wait_for_queue(lambda q: "empty" in q)
         rcpts = sorted(r for t in sink.transactions for r in t["rcpts"])
-        assert rcpts == [f"user{i}@remote.test" for i in range(5)]
+        assert rcpts == sorted(f"user{i}@remote.test" for i in range(count))
+        # One connection carries several messages: at most concurrency_per_domain (4) sessions.
+        sessions = {t["peer"] for t in sink.transactions}
+        assert 1 <= len(sessions) <= 4, sessions
     finally:
         controller.stop()
 

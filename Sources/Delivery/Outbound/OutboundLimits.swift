@@ -19,6 +19,8 @@ public enum OutboundLimits {
     /// TCP connect to one address.
     public static let connectTimeout: Duration = .seconds(30)
 
+    /// Messages one outbound connection carries before it is closed (one MX session, RSET-free reuse).
+    public static let messagesPerConnection = 50
     /// RFC 5321 §4.5.3.1.8 allows 100 recipients per transaction at least; more go in another transaction.
     public static let recipientsPerTransaction = 100
     /// MX hosts tried per attempt (RFC 5321 §5.1: "SHOULD try at least two"), addresses per host.

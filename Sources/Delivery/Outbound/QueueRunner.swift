@@ -94,8 +94,8 @@ public final class QueueRunner: Sendable {
         await withDiscardingTaskGroup { group in
             while !Task.isCancelled {
                 do {
-                    for work in try await claimDueWork() {
-                        group.addTask { await self.attempt(work) }
+                    for batch in try await claimDueWork() {
+                        group.addTask { await self.attempt(batch) }
                     }
                 } catch {
                     logger.error("reading the outbound queue failed", metadata: ["error": "\(error)"])
@@ -111,150 +111,210 @@ public final class QueueRunner: Sendable {
         }
     }
 
-    /// Due work that fits under the concurrency limits, marked in flight.
-    func claimDueWork() async throws -> [QueueWork] {
+    /// Due work that fits under the concurrency limits, marked in flight, in batches per domain: one
+    /// session (one connection) carries a batch's messages one after another.
+    func claimDueWork() async throws -> [[QueueWork]] {
         let (busy, free) = inFlight.withLock { ($0.recipients, settings.concurrency - $0.sessions) }
         guard free > 0 else { return [] }
-        let due = try await store.dueQueueWork(now: Date(), busy: busy, limit: free * 4)
+        let due = try await store.dueQueueWork(
+            now: Date(), busy: busy, limit: free * OutboundLimits.messagesPerConnection)
+        var byDomain: [String: [QueueWork]] = [:]
+        var order: [String] = []
+        for work in due {
+            if byDomain[work.domain] == nil { order.append(work.domain) }
+            byDomain[work.domain, default: []].append(work)
+        }
         return inFlight.withLock { state in
-            var claimed: [QueueWork] = []
-            for work in due {
-                guard state.sessions < settings.concurrency else { break }
-                guard state.perDomain[work.domain, default: 0] < settings.concurrencyPerDomain else { continue }
-                guard work.recipients.allSatisfy({ !state.recipients.contains($0.id) }) else { continue }
-                state.sessions += 1
-                state.perDomain[work.domain, default: 0] += 1
-                state.recipients.formUnion(work.recipients.map(\.id))
-                claimed.append(work)
+            var claimed: [[QueueWork]] = []
+            for domain in order {
+                var pending = (byDomain[domain] ?? []).filter {
+                    $0.recipients.allSatisfy { !state.recipients.contains($0.id) }
+                }
+                // Spread a domain's messages over the sessions it may have, up to the per-domain limit.
+                while !pending.isEmpty, state.sessions < settings.concurrency,
+                    state.perDomain[domain, default: 0] < settings.concurrencyPerDomain
+                {
+                    let sessionsLeft = settings.concurrencyPerDomain - state.perDomain[domain, default: 0]
+                    let size = min(
+                        OutboundLimits.messagesPerConnection,
+                        max(1, (pending.count + sessionsLeft - 1) / sessionsLeft))
+                    let batch = Array(pending.prefix(size))
+                    pending.removeFirst(batch.count)
+                    state.sessions += 1
+                    state.perDomain[domain, default: 0] += 1
+                    for work in batch { state.recipients.formUnion(work.recipients.map(\.id)) }
+                    claimed.append(batch)
+                }
             }
             return claimed
         }
     }
 
-    func release(_ work: QueueWork) {
+    func release(_ batch: [QueueWork]) {
+        guard let domain = batch.first?.domain else { return }
         inFlight.withLock { state in
             state.sessions -= 1
-            state.perDomain[work.domain, default: 1] -= 1
-            if state.perDomain[work.domain] == 0 { state.perDomain[work.domain] = nil }
-            state.recipients.subtract(work.recipients.map(\.id))
+            state.perDomain[domain, default: 1] -= 1
+            if state.perDomain[domain] == 0 { state.perDomain[domain] = nil }
+            for work in batch { state.recipients.subtract(work.recipients.map(\.id)) }
         }
         store.queueBell.ring()  // a slot is free: look again
     }
 
     // MARK: One attempt
 
-    /// What happened to each recipient, and where.
+    /// What happened to each recipient of one message, and where.
     struct Result {
         var outcomes: [RecipientOutcome]
         var remoteMTA: String?
         var remoteSupportsDSN = false
     }
 
-    func attempt(_ work: QueueWork) async {
-        defer { release(work) }
-        let result = await deliver(work)
-        do {
-            try await record(result, for: work)
-        } catch {
-            logger.error(
-                "recording a delivery attempt failed; the attempt will be repeated",
-                metadata: ["queue-id": "\(work.messageID.rawValue)", "error": "\(error)"])
+    /// Delivers a batch (same domain) and records each message's result as soon as it is known.
+    func attempt(_ batch: [QueueWork]) async {
+        defer { release(batch) }
+        await deliver(batch) { work, result in
+            do {
+                try await self.record(result, for: work)
+            } catch {
+                self.logger.error(
+                    "recording a delivery attempt failed; the attempt will be repeated",
+                    metadata: ["queue-id": "\(work.messageID.rawValue)", "error": "\(error)"])
+            }
         }
     }
 
-    func deliver(_ work: QueueWork) async -> Result {
-        let all = { (o: RecipientOutcome) in Result(outcomes: Array(repeating: o, count: work.recipients.count)) }
+    /// Routes once for the batch's domain, then tries the hosts in order; each connection carries as many
+    /// of the batch's messages as it can. `done` is called exactly once per message.
+    func deliver(_ batch: [QueueWork], done: (QueueWork, Result) async -> Void) async {
+        guard let domain = batch.first?.domain else { return }
+        func all(_ work: QueueWork, _ o: RecipientOutcome, mta: String? = nil) -> Result {
+            Result(outcomes: Array(repeating: o, count: work.recipients.count), remoteMTA: mta)
+        }
         let hosts: [NextHopHost]
         do {
-            hosts = try await router.hosts(for: work.domain)
+            hosts = try await router.hosts(for: domain)
         } catch {
-            switch error {
-            case .permanent(let reason):
-                let status = reason.contains("null MX") ? "5.1.10" : "5.1.2"
-                return all(.permanent(reason: reason, reply: SMTPReply(550, Self.code(status), reason)))
-            case .temporary(let reason):
-                return all(.temporary(reason: reason, reply: nil))
+            for work in batch {
+                switch error {
+                case .permanent(let reason):
+                    let status = reason.contains("null MX") ? "5.1.10" : "5.1.2"
+                    await done(
+                        work, all(work, .permanent(reason: reason, reply: SMTPReply(550, Self.code(status), reason))))
+                case .temporary(let reason):
+                    await done(work, all(work, .temporary(reason: reason, reply: nil)))
+                }
             }
+            return
         }
-        let prepared: PreparedMessage
-        do {
-            prepared = try await prepare(work.message)
-        } catch {
-            logger.error("reading a queued message failed", metadata: ["queue-id": "\(work.messageID.rawValue)"])
-            return all(.temporary(reason: "the queued message could not be read: \(error)", reply: nil))
-        }
-        let envelope = ClientEnvelope(
-            mailFrom: work.message.mailFrom, recipients: work.recipients.map(\.recipient.address),
-            notify: work.recipients.map(\.recipient.notify), orcpt: work.recipients.map(\.recipient.orcpt),
-            size: prepared.size, bodyType: work.message.bodyType, smtputf8: work.message.smtputf8,
-            ret: work.message.ret, envid: work.message.envid)
+        var remaining = batch[...]
         var lastFailure = "no server could be reached"
-        for host in hosts {
+        hostLoop: for host in hosts {
             for address in host.addresses {
+                guard !remaining.isEmpty else { break hostLoop }
                 guard let socket = try? SocketAddress(ipAddress: address.description, port: host.port) else { continue }
                 var avoidTLS = false
                 while true {
                     do {
-                        let report = try await send(envelope, prepared, to: socket, host: host, avoidTLS: avoidTLS)
-                        return Result(
-                            outcomes: report.outcomes, remoteMTA: host.name, remoteSupportsDSN: report.remoteSupportsDSN
-                        )
+                        try await session(to: socket, host: host, avoidTLS: avoidTLS, remaining: &remaining, done: done)
                     } catch let error as SMTPClientError {
                         lastFailure =
                             "\(host.name)[\(address)]: \(error.reason)" + (error.reply.map { ": \($0)" } ?? "")
-                        if error.permanent, let reply = error.reply {
-                            var r = all(.permanent(reason: error.reason, reply: reply))
-                            r.remoteMTA = host.name
-                            return r
-                        }
                         // RFC 7435 §4: opportunistic TLS falls back to plaintext when the handshake fails.
                         if error.reason == "TLS handshake failed", !avoidTLS, !settings.client.tlsRequired {
                             avoidTLS = true
                             continue
-                        }
-                        if let reply = error.reply, reply.isPermanentFailure, error.reason == "sender refused" {
-                            var r = all(.permanent(reason: error.reason, reply: reply))
-                            r.remoteMTA = host.name
-                            return r
                         }
                     } catch {
                         lastFailure = "\(host.name)[\(address)]:\(host.port): \(Self.describe(error))"
                     }
                     break
                 }
-                logger.info(
-                    "delivery attempt failed",
-                    metadata: ["queue-id": "\(work.messageID.rawValue)", "reason": "\(lastFailure)"])
+                if !remaining.isEmpty {
+                    logger.info(
+                        "delivery attempt failed",
+                        metadata: ["domain": "\(domain)", "messages": "\(remaining.count)", "reason": "\(lastFailure)"])
+                }
             }
         }
-        return all(.temporary(reason: lastFailure, reply: nil))
+        for work in remaining {
+            await done(work, all(work, .temporary(reason: lastFailure, reply: nil)))
+        }
     }
 
-    func send(
-        _ envelope: ClientEnvelope, _ prepared: PreparedMessage, to socket: SocketAddress, host: NextHopHost,
-        avoidTLS: Bool
-    ) async throws -> ClientSessionReport {
+    /// One connection: open the session, then send messages from the front of `remaining` until it is empty
+    /// or the session breaks. Throws when the server cannot be used at all (the caller tries the next one).
+    func session(
+        to socket: SocketAddress, host: NextHopHost, avoidTLS: Bool, remaining: inout ArraySlice<QueueWork>,
+        done: (QueueWork, Result) async -> Void
+    ) async throws {
         let settings = self.settings
-        let store = self.store
         let logger = self.logger
-        return try await OutboundConnection.withConnection(
+        var pending = remaining
+        defer { remaining = pending }
+        try await OutboundConnection.withConnection(
             to: socket, connectTimeout: settings.connectTimeout, logger: logger
         ) { connection in
             var session = SMTPClientSession(
                 connection: connection, settings: settings.client, serverName: host.name, avoidTLS: avoidTLS)
-            let report = try await session.send(envelope: envelope, prefix: prepared.prefix) {
-                store.readBlobChunks(prepared.blob, range: prepared.range, chunkSize: OutboundLimits.sendChunkSize)
-            }
+            try await session.open()
             var meta: Logger.Metadata = ["host": "\(host.name)", "address": "\(socket)"]
-            if let tls = report.tls {
+            if let tls = session.tlsResult {
                 meta["tls"] = "\(tls.info.version)"
                 meta["tls-verified"] = "\(tls.verified)"
                 if let why = tls.verificationFailure { meta["tls-unverified-because"] = "\(why)" }
             } else {
                 meta["tls"] = "none"
             }
-            logger.info("SMTP session ended", metadata: meta)
-            return report
+            logger.info("SMTP session opened", metadata: meta)
+            while let work = pending.first, session.usable {
+                let prepared: PreparedMessage
+                do {
+                    prepared = try await prepare(work.message)
+                } catch {
+                    pending.removeFirst()
+                    logger.error(
+                        "reading a queued message failed", metadata: ["queue-id": "\(work.messageID.rawValue)"])
+                    await done(
+                        work,
+                        Result(
+                            outcomes: Array(
+                                repeating: .temporary(
+                                    reason: "the queued message could not be read: \(error)", reply: nil),
+                                count: work.recipients.count)))
+                    continue
+                }
+                let envelope = ClientEnvelope(
+                    mailFrom: work.message.mailFrom, recipients: work.recipients.map(\.recipient.address),
+                    notify: work.recipients.map(\.recipient.notify), orcpt: work.recipients.map(\.recipient.orcpt),
+                    size: prepared.size, bodyType: work.message.bodyType, smtputf8: work.message.smtputf8,
+                    ret: work.message.ret, envid: work.message.envid)
+                do {
+                    let outcomes = try await session.sendMessage(envelope: envelope, prefix: prepared.prefix) {
+                        self.store.readBlobChunks(
+                            prepared.blob, range: prepared.range, chunkSize: OutboundLimits.sendChunkSize)
+                    }
+                    pending.removeFirst()
+                    await done(
+                        work,
+                        Result(outcomes: outcomes, remoteMTA: host.name, remoteSupportsDSN: session.remoteSupportsDSN))
+                } catch let error as SMTPClientError {
+                    guard session.usable else { throw error }  // the next address gets this message again
+                    pending.removeFirst()
+                    // The server answered for the message as a whole (limits, or the sender refused).
+                    let outcome: RecipientOutcome =
+                        (error.permanent || error.reply?.isPermanentFailure == true) && error.reply != nil
+                        ? .permanent(reason: error.reason, reply: error.reply)
+                        : .temporary(reason: error.reason, reply: error.reply)
+                    await done(
+                        work,
+                        Result(
+                            outcomes: Array(repeating: outcome, count: work.recipients.count), remoteMTA: host.name))
+                } catch {
+                    throw error
+                }
+            }
+            await session.quit()
         }
     }
 

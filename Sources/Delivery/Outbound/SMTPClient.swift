@@ -134,6 +134,8 @@ public struct SMTPClientSession {
     var replies = ReplyReader()
     var extensions: [SMTPExtension] = []
     var tls: TLSClientResult?
+    /// False once the connection failed or timed out: the session cannot carry another message.
+    public private(set) var usable = true
 
     public init(connection: Connection, settings: SMTPClientSettings, serverName: String, avoidTLS: Bool = false) {
         self.connection = connection
@@ -142,28 +144,42 @@ public struct SMTPClientSession {
         self.avoidTLS = avoidTLS
     }
 
-    /// Greeting, EHLO, STARTTLS, AUTH, then the transaction(s), then QUIT.
+    /// Greeting, EHLO, STARTTLS, AUTH, then the transaction(s), then QUIT: one message in one session.
     /// `prefix` (e.g. a DKIM-Signature field) is sent before the chunks of the message.
     public mutating func send(
         envelope: ClientEnvelope, prefix: [UInt8], body: () -> AsyncThrowingStream<[UInt8], any Error>
     ) async throws(SMTPClientError) -> ClientSessionReport {
         try await open()
+        let outcomes = try await sendMessage(envelope: envelope, prefix: prefix, body: body)
+        await quit()
+        return ClientSessionReport(outcomes: outcomes, tls: tls, remoteSupportsDSN: remoteSupportsDSN)
+    }
+
+    /// One message over an open session; the session may carry more messages afterwards when `usable`.
+    /// Throws for the message as a whole (limits, sender refused, a lost connection).
+    public mutating func sendMessage(
+        envelope: ClientEnvelope, prefix: [UInt8], body: () -> AsyncThrowingStream<[UInt8], any Error>
+    ) async throws(SMTPClientError) -> [RecipientOutcome] {
         try checkCapabilities(envelope)
         var outcomes: [RecipientOutcome] = []
         var start = 0
         while start < envelope.recipients.count {
             let end = min(start + OutboundLimits.recipientsPerTransaction, envelope.recipients.count)
-            let batch = try await transaction(envelope, range: start..<end, prefix: prefix, body: body)
-            outcomes += batch
+            outcomes += try await transaction(envelope, range: start..<end, prefix: prefix, body: body)
             start = end
         }
-        await quit()
-        return ClientSessionReport(outcomes: outcomes, tls: tls, remoteSupportsDSN: has(.dsn))
+        return outcomes
     }
+
+    /// The TLS state of the session (after `open`).
+    public var tlsResult: TLSClientResult? { tls }
+    /// RFC 3461: the server takes DSN parameters and reports delivery itself.
+    public var remoteSupportsDSN: Bool { has(.dsn) }
 
     // MARK: Session setup
 
-    mutating func open() async throws(SMTPClientError) {
+    /// Greeting, EHLO, STARTTLS (and EHLO again), AUTH. Throws when the server cannot take mail from us.
+    public mutating func open() async throws(SMTPClientError) {
         let greeting = try await reply(timeout: settings.timeouts.greeting, stage: "greeting")
         // RFC 5321 §3.1: 554 instead of 220 means "no SMTP service here".
         guard greeting.code == 220 else { throw SMTPClientError("greeting refused", reply: greeting) }
@@ -375,13 +391,16 @@ public struct SMTPClientSession {
         } catch let error as SMTPClientError {
             throw error
         } catch {
+            usable = false  // half a message is on the wire: this session cannot continue
             throw SMTPClientError("reading the queued message failed: \(error)")
         }
         encoder.finish(into: &out)
         try await write(out)
     }
 
-    mutating func quit() async {
+    /// QUIT, waiting briefly for the 221.
+    public mutating func quit() async {
+        guard usable else { return }
         guard (try? await write(Self.line(.quit))) != nil else { return }
         _ = try? await reply(timeout: OutboundLimits.quitTimeout, stage: "QUIT")
     }
@@ -395,11 +414,12 @@ public struct SMTPClientSession {
         return try await reply(timeout: settings.timeouts.command, stage: stage)
     }
 
-    func write(_ bytes: ByteBuffer) async throws(SMTPClientError) {
+    mutating func write(_ bytes: ByteBuffer) async throws(SMTPClientError) {
         do {
             try await connection.write(bytes)
             try await connection.flush()
         } catch {
+            usable = false
             throw SMTPClientError("the connection was lost while sending")
         }
     }
@@ -408,10 +428,13 @@ public struct SMTPClientSession {
         do {
             return try await replies.next(from: connection, timeout: timeout)
         } catch let error as SMTPClientError {
+            usable = false
             throw SMTPClientError("\(error.reason) (waiting for the \(stage) reply)")
         } catch ConnectionError.timeout {
+            usable = false
             throw SMTPClientError("timed out waiting for the \(stage) reply")
         } catch {
+            usable = false
             throw SMTPClientError("the connection failed waiting for the \(stage) reply")
         }
     }
