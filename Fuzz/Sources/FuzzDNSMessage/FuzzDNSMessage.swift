@@ -1,0 +1,10 @@
+// FuzzDNSMessage: the libFuzzer entry point for FuzzTarget.dnsMessage. No main.swift: libFuzzer provides main when built with
+// `scripts/fuzz FuzzDNSMessage` (--sanitize fuzzer); the checks live in FuzzHarness, shared with Tests/FuzzCorpusTests.
+
+import FuzzHarness
+
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+    FuzzTarget.dnsMessage.runTrapping(UnsafeBufferPointer(start: data, count: size))
+    return 0
+}

@@ -1,0 +1,10 @@
+// FuzzIMAPCommand: the libFuzzer entry point for FuzzTarget.imapCommand. No main.swift: libFuzzer provides main when built with
+// `scripts/fuzz FuzzIMAPCommand` (--sanitize fuzzer); the checks live in FuzzHarness, shared with Tests/FuzzCorpusTests.
+
+import FuzzHarness
+
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+    FuzzTarget.imapCommand.runTrapping(UnsafeBufferPointer(start: data, count: size))
+    return 0
+}

@@ -1,0 +1,10 @@
+// FuzzMIME: the libFuzzer entry point for FuzzTarget.mime. No main.swift: libFuzzer provides main when built with
+// `scripts/fuzz FuzzMIME` (--sanitize fuzzer); the checks live in FuzzHarness, shared with Tests/FuzzCorpusTests.
+
+import FuzzHarness
+
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+    FuzzTarget.mime.runTrapping(UnsafeBufferPointer(start: data, count: size))
+    return 0
+}
