@@ -1,0 +1,190 @@
+import Foundation
+import Testing
+
+@testable import CalendarFormats
+
+/// CALDAV:time-range (RFC 4791 §9.9): one case per row of the VEVENT, VTODO and VJOURNAL tables, each with a range
+/// that matches and one that just misses.
+@Suite struct TimeRangeTests {
+    struct Case: Sendable, CustomTestStringConvertible {
+        var row: String
+        var component: String
+        var lines: [String]
+        var from: String
+        var to: String
+        var matches: Bool
+        var testDescription: String { "\(row) [\(from), \(to)) → \(matches)" }
+    }
+
+    static let cases: [Case] = [
+        // VEVENT
+        Case(
+            row: "VEVENT DTEND", component: "VEVENT", lines: ["DTSTART:20240101T100000Z", "DTEND:20240101T110000Z"],
+            from: "20240101T103000Z", to: "20240101T104500Z", matches: true),
+        Case(
+            row: "VEVENT DTEND", component: "VEVENT", lines: ["DTSTART:20240101T100000Z", "DTEND:20240101T110000Z"],
+            from: "20240101T110000Z", to: "20240101T120000Z", matches: false),
+        Case(
+            row: "VEVENT DTEND", component: "VEVENT", lines: ["DTSTART:20240101T100000Z", "DTEND:20240101T110000Z"],
+            from: "20240101T090000Z", to: "20240101T100000Z", matches: false),
+        Case(
+            row: "VEVENT DURATION>0", component: "VEVENT", lines: ["DTSTART:20240101T100000Z", "DURATION:PT1H"],
+            from: "20240101T105959Z", to: "20240101T120000Z", matches: true),
+        Case(
+            row: "VEVENT DURATION>0", component: "VEVENT", lines: ["DTSTART:20240101T100000Z", "DURATION:PT1H"],
+            from: "20240101T110000Z", to: "20240101T120000Z", matches: false),
+        Case(
+            row: "VEVENT DURATION=0", component: "VEVENT", lines: ["DTSTART:20240101T100000Z", "DURATION:PT0S"],
+            from: "20240101T100000Z", to: "20240101T100001Z", matches: true),
+        Case(
+            row: "VEVENT DURATION=0", component: "VEVENT", lines: ["DTSTART:20240101T100000Z", "DURATION:PT0S"],
+            from: "20240101T090000Z", to: "20240101T100000Z", matches: false),
+        Case(
+            row: "VEVENT DATE, no end", component: "VEVENT", lines: ["DTSTART;VALUE=DATE:20240101"],
+            from: "20240101T235959Z", to: "20240103T000000Z", matches: true),
+        Case(
+            row: "VEVENT DATE, no end", component: "VEVENT", lines: ["DTSTART;VALUE=DATE:20240101"],
+            from: "20240102T000000Z", to: "20240103T000000Z", matches: false),
+        Case(
+            row: "VEVENT DATE-TIME, no end", component: "VEVENT", lines: ["DTSTART:20240101T100000Z"],
+            from: "20240101T100000Z", to: "20240101T100001Z", matches: true),
+        Case(
+            row: "VEVENT DATE-TIME, no end", component: "VEVENT", lines: ["DTSTART:20240101T100000Z"],
+            from: "20240101T100001Z", to: "20240101T120000Z", matches: false),
+        Case(
+            row: "VEVENT without DTSTART", component: "VEVENT", lines: [],
+            from: "19000101T000000Z", to: "21000101T000000Z", matches: false),
+        // VTODO
+        Case(
+            row: "VTODO DTSTART+DURATION", component: "VTODO", lines: ["DTSTART:20240101T100000Z", "DURATION:PT1H"],
+            from: "20240101T110000Z", to: "20240101T120000Z", matches: true),
+        Case(
+            row: "VTODO DTSTART+DURATION", component: "VTODO", lines: ["DTSTART:20240101T100000Z", "DURATION:PT1H"],
+            from: "20240101T110001Z", to: "20240101T120000Z", matches: false),
+        Case(
+            row: "VTODO DTSTART+DUE", component: "VTODO", lines: ["DTSTART:20240101T100000Z", "DUE:20240101T110000Z"],
+            from: "20240101T090000Z", to: "20240101T100001Z", matches: true),
+        Case(
+            row: "VTODO DTSTART+DUE", component: "VTODO", lines: ["DTSTART:20240101T100000Z", "DUE:20240101T110000Z"],
+            from: "20240101T110000Z", to: "20240101T120000Z", matches: false),
+        Case(
+            row: "VTODO DTSTART only", component: "VTODO", lines: ["DTSTART:20240101T100000Z"],
+            from: "20240101T100000Z", to: "20240101T100001Z", matches: true),
+        Case(
+            row: "VTODO DTSTART only", component: "VTODO", lines: ["DTSTART:20240101T100000Z"],
+            from: "20240101T090000Z", to: "20240101T100000Z", matches: false),
+        Case(
+            row: "VTODO DUE only", component: "VTODO", lines: ["DUE:20240101T100000Z"],
+            from: "20240101T090000Z", to: "20240101T100000Z", matches: true),
+        Case(
+            row: "VTODO DUE only", component: "VTODO", lines: ["DUE:20240101T100000Z"],
+            from: "20240101T100000Z", to: "20240101T110000Z", matches: false),
+        Case(
+            row: "VTODO COMPLETED+CREATED", component: "VTODO",
+            lines: ["CREATED:20240101T100000Z", "COMPLETED:20240105T100000Z"],
+            from: "20240102T000000Z", to: "20240103T000000Z", matches: true),
+        Case(
+            row: "VTODO COMPLETED+CREATED", component: "VTODO",
+            lines: ["CREATED:20240101T100000Z", "COMPLETED:20240105T100000Z"],
+            from: "20240105T100001Z", to: "20240106T000000Z", matches: false),
+        Case(
+            row: "VTODO COMPLETED only", component: "VTODO", lines: ["COMPLETED:20240105T100000Z"],
+            from: "20240105T090000Z", to: "20240105T100000Z", matches: true),
+        Case(
+            row: "VTODO COMPLETED only", component: "VTODO", lines: ["COMPLETED:20240105T100000Z"],
+            from: "20240105T100001Z", to: "20240106T000000Z", matches: false),
+        Case(
+            row: "VTODO CREATED only", component: "VTODO", lines: ["CREATED:20240101T100000Z"],
+            from: "20240101T000000Z", to: "20240101T100001Z", matches: true),
+        Case(
+            row: "VTODO CREATED only", component: "VTODO", lines: ["CREATED:20240101T100000Z"],
+            from: "20231201T000000Z", to: "20240101T100000Z", matches: false),
+        Case(
+            row: "VTODO nothing", component: "VTODO", lines: [],
+            from: "19000101T000000Z", to: "19000101T000001Z", matches: true),
+        // VJOURNAL
+        Case(
+            row: "VJOURNAL DATE-TIME", component: "VJOURNAL", lines: ["DTSTART:20240101T100000Z"],
+            from: "20240101T100000Z", to: "20240101T100001Z", matches: true),
+        Case(
+            row: "VJOURNAL DATE-TIME", component: "VJOURNAL", lines: ["DTSTART:20240101T100000Z"],
+            from: "20240101T090000Z", to: "20240101T100000Z", matches: false),
+        Case(
+            row: "VJOURNAL DATE", component: "VJOURNAL", lines: ["DTSTART;VALUE=DATE:20240101"],
+            from: "20240101T120000Z", to: "20240101T130000Z", matches: true),
+        Case(
+            row: "VJOURNAL DATE", component: "VJOURNAL", lines: ["DTSTART;VALUE=DATE:20240101"],
+            from: "20240102T000000Z", to: "20240102T130000Z", matches: false),
+        Case(
+            row: "VJOURNAL without DTSTART", component: "VJOURNAL", lines: ["SUMMARY:x"],
+            from: "19000101T000000Z", to: "21000101T000000Z", matches: false),
+        // VFREEBUSY
+        Case(
+            row: "VFREEBUSY FREEBUSY", component: "VFREEBUSY",
+            lines: ["FREEBUSY:20240101T100000Z/PT1H,20240102T100000Z/20240102T110000Z"],
+            from: "20240102T103000Z", to: "20240102T120000Z", matches: true),
+        Case(
+            row: "VFREEBUSY FREEBUSY", component: "VFREEBUSY",
+            lines: ["FREEBUSY:20240101T100000Z/PT1H"], from: "20240101T110000Z", to: "20240102T120000Z", matches: false),
+    ]
+
+    @Test(arguments: cases)
+    func tableRow(testCase: Case) throws {
+        let lines =
+            ["BEGIN:\(testCase.component)", "UID:x@example.com"] + testCase.lines + ["END:\(testCase.component)"]
+        let object = try ICalendarObject.parse(Fixture.calendar(lines))
+        let kind = try #require(CalendarComponentKind(rawValue: testCase.component))
+        let expander = RecurrenceExpander(object: object)
+        let range = Fixture.utc(testCase.from)..<Fixture.utc(testCase.to)
+        #expect(try expander.overlaps(object, kind: kind, range: range) == testCase.matches)
+    }
+
+    static let weekly = Fixture.calendar(
+        Fixture.event([
+            "DTSTART;TZID=Europe/Berlin:20240101T100000", "DTEND;TZID=Europe/Berlin:20240101T110000",
+            "RRULE:FREQ=WEEKLY;UNTIL=20240301T000000Z", "EXDATE;TZID=Europe/Berlin:20240115T100000",
+        ])
+            + Fixture.event([
+                "RECURRENCE-ID;TZID=Europe/Berlin:20240122T100000", "DTSTART;TZID=Europe/Berlin:20240124T100000",
+                "DTEND;TZID=Europe/Berlin:20240124T110000",
+            ]))
+
+    @Test(arguments: [
+        ("20240108T000000Z", "20240109T000000Z", true),  // second instance
+        ("20240115T000000Z", "20240116T000000Z", false),  // EXDATE
+        ("20240122T000000Z", "20240123T000000Z", false),  // overridden away
+        ("20240124T000000Z", "20240125T000000Z", true),  // overridden here
+        ("20240304T000000Z", "20240305T000000Z", false),  // after UNTIL
+        ("20240226T090000Z", "20240226T090001Z", true),  // last instance, 10:00 CET = 09:00Z
+    ])
+    func recurringEventMatchesByInstance(from: String, to: String, matches: Bool) throws {
+        let object = try ICalendarObject.parse(Self.weekly)
+        let expander = RecurrenceExpander(object: object)
+        #expect(try expander.overlaps(object, kind: .event, range: Fixture.utc(from)..<Fixture.utc(to)) == matches)
+    }
+
+    @Test func recurringTodoShiftsDue() throws {
+        let object = try ICalendarObject.parse(
+            Fixture.calendar([
+                "BEGIN:VTODO", "UID:t@example.com", "DTSTART:20240101T090000Z", "DUE:20240101T170000Z",
+                "RRULE:FREQ=DAILY;COUNT=3", "END:VTODO",
+            ]))
+        let expander = RecurrenceExpander(object: object)
+        #expect(
+            try expander.overlaps(
+                object, kind: .todo, range: Fixture.utc("20240103T160000Z")..<Fixture.utc("20240103T170000Z")))
+        #expect(
+            try !expander.overlaps(
+                object, kind: .todo, range: Fixture.utc("20240104T080000Z")..<Fixture.utc("20240104T180000Z")))
+    }
+
+    /// Floating times are read in the collection's zone (RFC 4791 §9.9).
+    @Test func floatingTimesUseTheGivenZone() throws {
+        let object = try ICalendarObject.parse(
+            Fixture.calendar(Fixture.event(["DTSTART:20240101T100000", "DURATION:PT1H"])))
+        let range = Fixture.utc("20240101T150000Z")..<Fixture.utc("20240101T153000Z")
+        let newYork = try #require(TimeZoneResolver.systemZone("America/New_York"))
+        #expect(try RecurrenceExpander(object: object, floating: newYork).overlaps(object, kind: .event, range: range))
+        #expect(try !RecurrenceExpander(object: object).overlaps(object, kind: .event, range: range))
+    }
+}
