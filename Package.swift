@@ -97,6 +97,15 @@ let package = Package(
         .executableTarget(name: "mailstore-crash-helper", dependencies: ["MailStore"], swiftSettings: strict),
         .executableTarget(name: "mailroom-bench-store", dependencies: ["MailStore"], swiftSettings: strict),
         .executableTarget(name: "mailroom-bench-mime", dependencies: ["MIME", "Delivery"], swiftSettings: strict),
+        // The load generator of scripts/bench-* (benchmarks against Dovecot and Postfix; not a test).
+        .executableTarget(
+            name: "mailroom-load",
+            dependencies: [
+                "Delivery", "ServerSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict),
         // Services
         .target(
             name: "Directory",

@@ -1,4 +1,4 @@
-// Group commit of appends and deliveries.
+// Group commit of appends, deliveries and outbound queue changes.
 //
 // Invariants:
 // - Requests queue in the actor. While one transaction is in flight, new requests wait in the queue;
@@ -29,12 +29,22 @@ public struct CommitStatistics: Hashable, Sendable {
 enum BatchItem: Sendable {
     case append(AppendRequest)
     case deliver(DeliveryRequest)
+    /// A message for the outbound queue (submission): shares the commit with concurrent deliveries.
+    case enqueue(OutboundMessage)
+    /// Queue recipients that are done (the queue runner, after delivery or a handed-on DSN).
+    case finishQueue([QueueRecipientID])
+}
+
+enum BatchResult: Sendable {
+    case appended([AppendResult])
+    case queued(QueueMessageID)
+    case done
 }
 
 actor GroupCommitter {
     private struct Pending {
         let item: BatchItem
-        let continuation: CheckedContinuation<[AppendResult], any Error>
+        let continuation: CheckedContinuation<BatchResult, any Error>
     }
 
     private let pool: DatabasePool
@@ -53,7 +63,7 @@ actor GroupCommitter {
         self.logger = logger
     }
 
-    func submit(_ item: BatchItem) async throws -> [AppendResult] {
+    func submit(_ item: BatchItem) async throws -> BatchResult {
         try await withCheckedThrowingContinuation { continuation in
             queue.append(Pending(item: item, continuation: continuation))
             if !draining {
@@ -87,7 +97,9 @@ actor GroupCommitter {
                 }
                 var appended: [StoreChange] = []
                 for outcome in outcomes {
-                    if case .success(let results) = outcome { appended += MessageWriter.appendEvents(results) }
+                    if case .success(.appended(let results)) = outcome {
+                        appended += MessageWriter.appendEvents(results)
+                    }
                 }
                 feed.publish(appended)
                 for (pending, outcome) in zip(batch, outcomes) {

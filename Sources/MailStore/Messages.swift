@@ -21,8 +21,9 @@ extension MailStore {
     /// Stores one message in one mailbox. Group-committed: returns after the commit that contains it.
     public func append(_ request: AppendRequest) async throws -> AppendResult {
         try checkOpen()
-        let results = try await committer.submit(.append(request))
-        return results[0]
+        guard case .appended(let results) = try await committer.submit(.append(request)), let first = results.first
+        else { throw StoreError.invalidArgument("append produced no result") }
+        return first
     }
 
     /// Stores one message in several mailboxes (of one or more accounts) in one transaction: all or
@@ -30,7 +31,10 @@ extension MailStore {
     public func deliver(_ request: DeliveryRequest) async throws -> [AppendResult] {
         try checkOpen()
         guard !request.targets.isEmpty else { throw StoreError.invalidArgument("a delivery needs at least one target") }
-        return try await committer.submit(.deliver(request))
+        guard case .appended(let results) = try await committer.submit(.deliver(request)) else {
+            throw StoreError.invalidArgument("delivery produced no result")
+        }
+        return results
     }
 
     /// The messages of a mailbox by ascending UID: the IMAP snapshot.
@@ -236,29 +240,35 @@ enum MessageWriter {
     static let maxMessageIDLength = 998
 
     static func applyBatch(_ items: [BatchItem], db: Database, blobs: BlobStore) throws -> [Result<
-        [AppendResult], any Error
+        BatchResult, any Error
     >] {
         let now = Date()
-        var outcomes: [Result<[AppendResult], any Error>] = []
+        var outcomes: [Result<BatchResult, any Error>] = []
         outcomes.reserveCapacity(items.count)
         for item in items {
-            var results: [AppendResult] = []
+            var result = BatchResult.done
             do {
                 try db.inSavepoint {
                     switch item {
                     case .append(let r):
                         let target = DeliveryTarget(account: r.account, mailbox: r.mailbox, flags: r.flags)
-                        results = try deliver(
-                            db, blob: r.blob, metadata: r.metadata, internalDate: r.internalDate, targets: [target],
-                            blobs: blobs, now: now)
+                        result = .appended(
+                            try deliver(
+                                db, blob: r.blob, metadata: r.metadata, internalDate: r.internalDate, targets: [target],
+                                blobs: blobs, now: now))
                     case .deliver(let d):
-                        results = try deliver(
-                            db, blob: d.blob, metadata: d.metadata, internalDate: d.internalDate, targets: d.targets,
-                            blobs: blobs, now: now)
+                        result = .appended(
+                            try deliver(
+                                db, blob: d.blob, metadata: d.metadata, internalDate: d.internalDate,
+                                targets: d.targets, blobs: blobs, now: now))
+                    case .enqueue(let message):
+                        result = .queued(try QueueWriter.enqueue(db, message, now: now))
+                    case .finishQueue(let ids):
+                        try QueueWriter.finish(db, ids)
                     }
                     return .commit
                 }
-                outcomes.append(.success(results))
+                outcomes.append(.success(result))
             } catch {
                 outcomes.append(.failure(error))
             }

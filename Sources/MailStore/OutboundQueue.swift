@@ -125,33 +125,17 @@ extension Schema {
 }
 
 extension MailStore {
-    /// Makes a message durable in the outbound queue; returns once committed.
+    /// Makes a message durable in the outbound queue; returns once committed (group-committed with
+    /// concurrent deliveries), then rings the queue bell.
     @discardableResult
     public func enqueue(_ message: OutboundMessage) async throws -> QueueMessageID {
+        try checkOpen()
         guard !message.recipients.isEmpty else { throw StoreError.invalidName("an outbound message needs recipients") }
-        let queued = try await write { db in
-            let now = Date().timeIntervalSince1970
-            try db.run(
-                """
-                INSERT INTO queue_messages(blob_hash, blob_size, body_offset, mail_from, envid, ret, body_type,
-                    smtputf8, account_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """,
-                [
-                    message.blob.hash, message.blob.size, message.bodyOffset, message.mailFrom, message.envid,
-                    message.ret, message.bodyType, message.smtputf8, message.account?.rawValue, now,
-                ])
-            let id = db.lastInsertedRowID
-            for r in message.recipients {
-                try db.run(
-                    """
-                    INSERT INTO queue_recipients(message_id, address, domain, notify, orcpt, next_attempt, updated_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?)
-                    """, [id, r.address, r.domain, r.notify, r.orcpt, now, now])
-            }
-            return (QueueMessageID(rawValue: id), [])
+        guard case .queued(let id) = try await committer.submit(.enqueue(message)) else {
+            throw StoreError.invalidArgument("enqueue produced no id")
         }
         queueBell.ring()
-        return queued
+        return id
     }
 
     /// Every queued recipient, oldest first.
@@ -278,25 +262,11 @@ extension MailStore {
 
     /// Removes recipients that are done (delivered, or bounced with the DSN already handed on), and each
     /// message left without recipients. The message's blob becomes sweepable when nothing else names it.
+    /// Group-committed: concurrent sessions' results share one commit.
     public func finishQueueRecipients(_ ids: [QueueRecipientID]) async throws {
         guard !ids.isEmpty else { return }
-        try await write { db in
-            var messageIDs: Set<Int64> = []
-            for id in ids {
-                if let m = try Int64.fetchOne(
-                    db, sql: "SELECT message_id FROM queue_recipients WHERE id = ?", arguments: [id.rawValue])
-                {
-                    messageIDs.insert(m)
-                }
-                try db.run("DELETE FROM queue_recipients WHERE id = ?", [id.rawValue])
-            }
-            for m in messageIDs {
-                try db.run(
-                    "DELETE FROM queue_messages WHERE id = ? AND NOT EXISTS (SELECT 1 FROM queue_recipients WHERE message_id = ?)",
-                    [m, m])
-            }
-            return ((), [])
-        }
+        try checkOpen()
+        _ = try await committer.submit(.finishQueue(ids))
     }
 
     /// Records a temporary failure: one more attempt, the error, and when to try again.
@@ -436,5 +406,47 @@ public final class QueueBell: Sendable {
             return w
         }
         waiter?.resume()
+    }
+}
+
+/// The queue's writes that run inside a group-committed transaction.
+enum QueueWriter {
+    static func enqueue(_ db: Database, _ message: OutboundMessage, now date: Date) throws -> QueueMessageID {
+        let now = date.timeIntervalSince1970
+        try db.run(
+            """
+            INSERT INTO queue_messages(blob_hash, blob_size, body_offset, mail_from, envid, ret, body_type,
+                smtputf8, account_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """,
+            [
+                message.blob.hash, message.blob.size, message.bodyOffset, message.mailFrom, message.envid,
+                message.ret, message.bodyType, message.smtputf8, message.account?.rawValue, now,
+            ])
+        let id = db.lastInsertedRowID
+        for r in message.recipients {
+            try db.run(
+                """
+                INSERT INTO queue_recipients(message_id, address, domain, notify, orcpt, next_attempt, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                """, [id, r.address, r.domain, r.notify, r.orcpt, now, now])
+        }
+        return QueueMessageID(rawValue: id)
+    }
+
+    static func finish(_ db: Database, _ ids: [QueueRecipientID]) throws {
+        var messageIDs: Set<Int64> = []
+        for id in ids {
+            if let m = try Int64.fetchOne(
+                db, sql: "SELECT message_id FROM queue_recipients WHERE id = ?", arguments: [id.rawValue])
+            {
+                messageIDs.insert(m)
+            }
+            try db.run("DELETE FROM queue_recipients WHERE id = ?", [id.rawValue])
+        }
+        for m in messageIDs {
+            try db.run(
+                "DELETE FROM queue_messages WHERE id = ? AND NOT EXISTS (SELECT 1 FROM queue_recipients WHERE message_id = ?)",
+                [m, m])
+        }
     }
 }
