@@ -88,9 +88,16 @@ public struct RecurrenceExpander: Sendable {
         return Expansion(occurrences: occurrences, stop: stop)
     }
 
+    /// Instants beyond ±`instantBound` seconds (about ±31,000 years) are clamped, so no conversion can trap.
+    static let instantBound: Double = 1e12
+
     static func seconds(_ range: Range<Date>) -> Range<Int64> {
-        let lower = Int64(range.lowerBound.timeIntervalSince1970.rounded(.down))
-        let upper = Int64(range.upperBound.timeIntervalSince1970.rounded(.up))
+        func clamp(_ value: Double) -> Int64 {
+            guard value.isFinite else { return value > 0 ? Int64(instantBound) : -Int64(instantBound) }
+            return Int64(min(max(value, -instantBound), instantBound))
+        }
+        let lower = clamp(range.lowerBound.timeIntervalSince1970.rounded(.down))
+        let upper = clamp(range.upperBound.timeIntervalSince1970.rounded(.up))
         return lower..<max(lower, upper)
     }
 
@@ -130,6 +137,7 @@ public struct RecurrenceExpander: Sendable {
 
         var found: [Int64: (Occurrence, InstanceSpan)] = [:]
         var stop = Expansion.Stop.complete
+        let limit = max(0, min(limit, limits.maxRecurrenceIterations))
         let wanted = limit + 1
         func consider(local: CivilDateTime, span explicitSpan: InstanceSpan? = nil) {
             let key = zone.utcSeconds(of: local)

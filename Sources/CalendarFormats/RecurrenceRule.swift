@@ -59,6 +59,9 @@ public struct RecurrenceRule: Hashable, Sendable, CustomStringConvertible {
     public var bySetPos: [Int] = []
     public var weekStart: Weekday = .monday
 
+    /// Largest INTERVAL accepted (the RFC sets none; this keeps period arithmetic far from overflow).
+    public static let maxInterval = 1_000_000
+
     public init(frequency: Frequency) { self.frequency = frequency }
 
     /// recur = recur-rule-part *( ";" recur-rule-part ) (RFC 5545 §3.3.10)
@@ -96,7 +99,9 @@ public struct RecurrenceRule: Hashable, Sendable, CustomStringConvertible {
                 guard let count = Int(value), count >= 1 else { throw fail("COUNT is not a positive integer") }
                 rule.end = .count(count)
             case "INTERVAL":
-                guard let interval = Int(value), interval >= 1 else { throw fail("INTERVAL is not a positive integer") }
+                guard let interval = Int(value), (1...RecurrenceRule.maxInterval).contains(interval) else {
+                    throw fail("INTERVAL is not an integer in 1...\(RecurrenceRule.maxInterval)")
+                }
                 rule.interval = interval
             case "BYSECOND": rule.bySecond = try integers(0...60, signed: false)
             case "BYMINUTE": rule.byMinute = try integers(0...59, signed: false)
