@@ -4,8 +4,8 @@
 // - Recurrence set = DTSTART ∪ RRULE instances ∪ RDATE − EXDATE (RFC 5545 §3.8.5.1-§3.8.5.3); instances are keyed by
 //   the UTC instant of their original start, which is how RECURRENCE-ID and EXDATE name them.
 // - An override (same UID, RECURRENCE-ID) replaces its instance; it is returned where it now is (moved instances
-//   can enter or leave the range), flagged when STATUS:CANCELLED. RANGE=THISANDFUTURE is read but applied to the
-//   named instance only.
+//   can enter or leave the range), flagged when STATUS:CANCELLED. With RANGE=THISANDFUTURE its shift and length
+//   also apply to every later instance (RFC 5545 §3.2.13), which then reports it as its override.
 // - Durations (RFC 5545 §3.8.5.3): DTEND/DUE give the same exact duration to every instance; DURATION's days and
 //   weeks are nominal (added on the wall clock), its hours, minutes and seconds exact.
 // - Work is bounded by `CalendarLimits.maxRecurrenceIterations` and `limit`; the result says which one stopped it.
@@ -16,6 +16,8 @@ import Foundation
 public struct Occurrence: Hashable, Sendable {
     /// The instance's original start, in the form of the master's DTSTART (the value its RECURRENCE-ID takes).
     public var recurrenceID: DateTimeValue
+    /// The UTC instant of the original start (the key RECURRENCE-ID and EXDATE match on).
+    public var recurrenceInstant: Date
     /// Start in UTC.
     public var start: Date
     /// End in UTC (DTEND/DUE/DURATION applied; equal to `start` for a zero-length instance).
@@ -135,6 +137,21 @@ public struct RecurrenceExpander: Sendable {
             overrideByKey[try resolver.utcSeconds(of: rid)] = component
         }
 
+        // RANGE=THISANDFUTURE (RFC 5545 §3.2.13): the override's shift of start (on the wall clock, so later instances
+        // keep their local time across DST) and its length apply to every later instance, which it also overrides.
+        var future: [(key: Int64, shift: Int64, length: Int64, component: Component)] = []
+        for (key, component) in overrideByKey where component.recurrenceRange == .thisAndFuture {
+            guard let rid = try component.recurrenceID() else { continue }
+            let ridLocal = try Self.local(of: rid, in: zone, resolver: resolver)
+            let span = try Self.overrideSpan(
+                component, rid: rid, masterTiming: timing, ridLocal: ridLocal, zone: zone, resolver: resolver)
+            let shift = zone.local(atUTC: span.start).civilSeconds - ridLocal.civilSeconds
+            future.append((key, shift, span.end - span.start, component))
+        }
+        future.sort { $0.key < $1.key }
+        let earliestShift = future.map(\.shift).min() ?? 0
+        let latestShift = future.map(\.shift).max() ?? 0
+
         var found: [Int64: (Occurrence, InstanceSpan)] = [:]
         var stop = Expansion.Stop.complete
         let limit = max(0, min(limit, limits.maxRecurrenceIterations))
@@ -142,19 +159,26 @@ public struct RecurrenceExpander: Sendable {
         func consider(local: CivilDateTime, span explicitSpan: InstanceSpan? = nil) {
             let key = zone.utcSeconds(of: local)
             guard found[key] == nil, overrideByKey[key] == nil, !isExcluded(key, local) else { return }
-            let span = explicitSpan ?? timing.span(startingAt: local, in: zone)
+            var span = explicitSpan ?? timing.span(startingAt: local, in: zone)
+            let governing = future.last { $0.key < key }
+            if let governing {
+                let start = zone.utcSeconds(of: local.adding(seconds: governing.shift))
+                span = InstanceSpan(start: start, end: start + governing.length, endKind: span.endKind)
+            }
             guard matches(span) else { return }
             let occurrence = Occurrence(
                 recurrenceID: DateTimeValue(local: local, form: dtstart.form),
+                recurrenceInstant: Date(timeIntervalSince1970: TimeInterval(key)),
                 start: Date(timeIntervalSince1970: TimeInterval(span.start)),
-                end: Date(timeIntervalSince1970: TimeInterval(span.end)), override: nil)
+                end: Date(timeIntervalSince1970: TimeInterval(span.end)), override: governing?.component)
             found[key] = (occurrence, span)
         }
 
         consider(local: dtstart.local)
         // RRULE instances.
         var budget = limits.maxRecurrenceIterations
-        let slack = max(0, timing.longestSeconds) + 2 * 86_400
+        let slack = max(0, timing.longestSeconds) + 2 * 86_400 + max(0, latestShift)
+        let lookAhead = future.isEmpty ? 0 : max(0, -earliestShift) + 86_400
         for rule in try master.recurrenceRules() {
             let iterator = RecurrenceIterator(
                 rule: rule, start: dtstart.local, isDate: dtstart.isDate,
@@ -162,7 +186,7 @@ public struct RecurrenceExpander: Sendable {
             let skipBefore = zone.local(atUTC: window.lowerBound - slack)
             var collected = 0
             let ruleStop = iterator.generate(budget: &budget, skipBefore: skipBefore) { local in
-                if zone.utcSeconds(of: local) >= window.upperBound { return false }
+                if zone.utcSeconds(of: local) >= window.upperBound + lookAhead { return false }
                 let before = found.count
                 consider(local: local)
                 if found.count > before { collected += 1 }
@@ -201,6 +225,7 @@ public struct RecurrenceExpander: Sendable {
             guard matches(span) else { continue }
             let occurrence = Occurrence(
                 recurrenceID: DateTimeValue(local: ridLocal, form: dtstart.form),
+                recurrenceInstant: Date(timeIntervalSince1970: TimeInterval(key)),
                 start: Date(timeIntervalSince1970: TimeInterval(span.start)),
                 end: Date(timeIntervalSince1970: TimeInterval(span.end)), override: component)
             found[key] = (occurrence, span)
