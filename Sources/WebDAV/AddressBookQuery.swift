@@ -73,7 +73,8 @@ public struct AddressPropFilter: Hashable, Sendable {
         }
         var params: [AddressParamFilter] = []
         for param in element.all(.carddav("param-filter")) { params.append(try AddressParamFilter.parse(param)) }
-        return AddressPropFilter(name, .matches(test: try FilterTest.parse(element), textMatches: texts, params: params))
+        return AddressPropFilter(
+            name, .matches(test: try FilterTest.parse(element), textMatches: texts, params: params))
     }
 
     var element: XMLTreeElement {
@@ -124,7 +125,8 @@ public struct AddressParamFilter: Hashable, Sendable {
             case .isNotDefined: [XMLTreeElement(.carddav("is-not-defined"))]
             case .matches(let textMatch): textMatch.map { [$0.element(namespace: XMLNamespace.carddav)] } ?? []
             }
-        return XMLTreeElement(.carddav("param-filter"), attributes: [QualifiedName("", "name"): name], elements: children)
+        return XMLTreeElement(
+            .carddav("param-filter"), attributes: [QualifiedName("", "name"): name], elements: children)
     }
 }
 
@@ -163,7 +165,8 @@ public struct AddressDataRequest: Hashable, Sendable {
     /// RFC 6352 §10.4: `<!ELEMENT address-data (allprop | prop*)>`
     static func parse(_ element: XMLTreeElement) throws(DAVRequestError) -> AddressDataRequest {
         var request = AddressDataRequest(
-            contentType: element.attribute("content-type") ?? "text/vcard", version: element.attribute("version") ?? "3.0")
+            contentType: element.attribute("content-type") ?? "text/vcard",
+            version: element.attribute("version") ?? "3.0")
         let props = element.all(.carddav("prop"))
         if element.first(.carddav("allprop")) != nil {
             guard props.isEmpty else { throw .unexpectedElement(.carddav("prop")) }
@@ -225,7 +228,8 @@ public struct AddressBookQuery: Hashable, Sendable {
         children.append(filter.element)
         if let limit {
             children.append(
-                XMLTreeElement(.carddav("limit"), elements: [XMLTreeElement(.carddav("nresults"), text: String(limit))]))
+                XMLTreeElement(.carddav("limit"), elements: [XMLTreeElement(.carddav("nresults"), text: String(limit))])
+            )
         }
         return XMLTreeElement(.carddav("addressbook-query"), elements: children)
     }

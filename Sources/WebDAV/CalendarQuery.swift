@@ -152,13 +152,16 @@ public struct CalendarParamFilter: Hashable, Sendable {
             case .isNotDefined: [XMLTreeElement(.caldav("is-not-defined"))]
             case .matches(let textMatch): textMatch.map { [$0.element(namespace: XMLNamespace.caldav)] } ?? []
             }
-        return XMLTreeElement(.caldav("param-filter"), attributes: [QualifiedName("", "name"): name], elements: children)
+        return XMLTreeElement(
+            .caldav("param-filter"), attributes: [QualifiedName("", "name"): name], elements: children)
     }
 }
 
 /// Helpers of the CalDAV filter grammar.
 enum CalDAVFilter {
-    static func invalid(_ reason: String) -> DAVRequestError { .invalidFilter(namespace: XMLNamespace.caldav, reason: reason) }
+    static func invalid(_ reason: String) -> DAVRequestError {
+        .invalidFilter(namespace: XMLNamespace.caldav, reason: reason)
+    }
 
     /// The name attribute every filter element requires.
     static func name(_ element: XMLTreeElement) throws(DAVRequestError) -> String {
@@ -209,7 +212,8 @@ public struct CalendarDataRequest: Hashable, Sendable {
     /// RFC 4791 §9.6: `<!ELEMENT calendar-data (comp?, (expand | limit-recurrence-set)?, limit-freebusy-set?)>`
     static func parse(_ element: XMLTreeElement) throws(DAVRequestError) -> CalendarDataRequest {
         var request = CalendarDataRequest(
-            contentType: element.attribute("content-type") ?? "text/calendar", version: element.attribute("version") ?? "2.0")
+            contentType: element.attribute("content-type") ?? "text/calendar",
+            version: element.attribute("version") ?? "2.0")
         if let comp = try RequestBody.optional(.caldav("comp"), in: element) {
             request.component = try ComponentSelection.parse(comp)
         }
@@ -245,13 +249,16 @@ public struct CalendarDataRequest: Hashable, Sendable {
         var children: [XMLTreeElement] = []
         if let component { children.append(component.element) }
         switch recurrence {
-        case .expand(let range)?: children.append(TimeRange(start: range.lowerBound, end: range.upperBound).element(.caldav("expand")))
+        case .expand(let range)?:
+            children.append(TimeRange(start: range.lowerBound, end: range.upperBound).element(.caldav("expand")))
         case .limitRecurrenceSet(let range)?:
-            children.append(TimeRange(start: range.lowerBound, end: range.upperBound).element(.caldav("limit-recurrence-set")))
+            children.append(
+                TimeRange(start: range.lowerBound, end: range.upperBound).element(.caldav("limit-recurrence-set")))
         case nil: break
         }
         if let range = limitFreeBusySet {
-            children.append(TimeRange(start: range.lowerBound, end: range.upperBound).element(.caldav("limit-freebusy-set")))
+            children.append(
+                TimeRange(start: range.lowerBound, end: range.upperBound).element(.caldav("limit-freebusy-set")))
         }
         return XMLTreeElement(.caldav("calendar-data"), attributes: attributes, elements: children)
     }
@@ -419,7 +426,8 @@ public struct FreeBusyQuery: Hashable, Sendable {
     public init(timeRange: TimeRange) { self.timeRange = timeRange }
 
     static func parse(_ root: XMLTreeElement) throws(DAVRequestError) -> FreeBusyQuery {
-        FreeBusyQuery(timeRange: try TimeRange.parse(try RequestBody.one(.caldav("time-range"), in: root), requireBoth: false))
+        FreeBusyQuery(
+            timeRange: try TimeRange.parse(try RequestBody.one(.caldav("time-range"), in: root), requireBoth: false))
     }
 
     public var element: XMLTreeElement {

@@ -50,7 +50,8 @@ public enum DAVRequestError: Error, Hashable, Sendable {
         case .unsupportedCollation(_, let namespace): DAVCondition(QualifiedName(namespace, "supported-collation"))
         // RFC 4791 §7.8 CALDAV:valid-filter; RFC 6352 §8.6 has no valid-filter, CARDDAV:supported-filter is nearest.
         case .invalidFilter(let namespace, _):
-            DAVCondition(QualifiedName(namespace, namespace == XMLNamespace.carddav ? "supported-filter" : "valid-filter"))
+            DAVCondition(
+                QualifiedName(namespace, namespace == XMLNamespace.carddav ? "supported-filter" : "valid-filter"))
         default: nil
         }
     }

@@ -56,7 +56,8 @@ public enum EntityTagCondition: Hashable, Sendable {
     case tags([EntityTag])
 
     /// Parses a header value (several header lines are joined with "," by the caller, RFC 9110 §5.3).
-    public static func parse(_ value: String, header: String = "If-Match") throws(DAVRequestError) -> EntityTagCondition {
+    public static func parse(_ value: String, header: String = "If-Match") throws(DAVRequestError) -> EntityTagCondition
+    {
         let bytes = Array(value.utf8)
         var index = 0
         func skipSpace() { while index < bytes.count, bytes[index] == 0x20 || bytes[index] == 0x09 { index += 1 } }

@@ -63,7 +63,9 @@ public enum Href {
         var path = Substring(href)
         if let (_, rest) = splitScheme(href) {
             // RFC 3986 §3.2: the authority runs to the next "/"; an absolute URI without a path is the root.
-            guard let slash = rest.firstIndex(of: "/") else { return Decoded(segments: [], isCollection: true, path: "/") }
+            guard let slash = rest.firstIndex(of: "/") else {
+                return Decoded(segments: [], isCollection: true, path: "/")
+            }
             path = rest[slash...]
         }
         guard path.first == "/", !path.contains("?"), !path.contains("#") else { throw .invalidHref(href) }

@@ -78,7 +78,9 @@ public struct CollectionProperties: Hashable, Sendable {
     public var elements: [XMLTreeElement] {
         var result: [XMLTreeElement] = []
         if let resourceType {
-            result.append(XMLTreeElement(PropertyName.resourceType.qualifiedName, elements: resourceType.map { XMLTreeElement($0) }))
+            result.append(
+                XMLTreeElement(
+                    PropertyName.resourceType.qualifiedName, elements: resourceType.map { XMLTreeElement($0) }))
         }
         let texts: [(PropertyName, String?)] = [
             (.displayName, displayName), (.calendarDescription, calendarDescription),

@@ -75,7 +75,9 @@ public struct PropStat: Hashable, Sendable {
     public var element: XMLTreeElement {
         var children = [XMLTreeElement(.dav("prop"), elements: properties), status.element]
         if let error { children.append(DAVCondition.errorElement([error])) }
-        if let responseDescription { children.append(XMLTreeElement(.dav("responsedescription"), text: responseDescription)) }
+        if let responseDescription {
+            children.append(XMLTreeElement(.dav("responsedescription"), text: responseDescription))
+        }
         return XMLTreeElement(.dav("propstat"), elements: children)
     }
 }

@@ -71,7 +71,8 @@ public struct PropFindRequest: Hashable, Sendable {
         switch selection {
         case .propName: XMLTreeElement(.dav("propfind"), elements: [XMLTreeElement(.dav("propname"))])
         case .prop(let names):
-            XMLTreeElement(.dav("propfind"), elements: [XMLTreeElement(.dav("prop"), elements: names.map(\.emptyElement))])
+            XMLTreeElement(
+                .dav("propfind"), elements: [XMLTreeElement(.dav("prop"), elements: names.map(\.emptyElement))])
         case .allProp(let include):
             XMLTreeElement(
                 .dav("propfind"),
@@ -122,7 +123,9 @@ enum RequestBody {
     }
 
     static func attribute(_ name: String, of element: XMLTreeElement) throws(DAVRequestError) -> String {
-        guard let value = element.attribute(name) else { throw .missingAttribute(element: element.name, attribute: name) }
+        guard let value = element.attribute(name) else {
+            throw .missingAttribute(element: element.name, attribute: name)
+        }
         return value
     }
 

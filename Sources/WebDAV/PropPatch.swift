@@ -39,7 +39,9 @@ public struct PropertyUpdate: Hashable, Sendable {
             case .dav("set"):
                 for prop in child.all(.dav("prop")) { instructions += prop.elements.map { .set($0) } }
             case .dav("remove"):
-                for prop in child.all(.dav("prop")) { instructions += prop.elements.map { .remove(PropertyName($0.name)) } }
+                for prop in child.all(.dav("prop")) {
+                    instructions += prop.elements.map { .remove(PropertyName($0.name)) }
+                }
             default: continue  // RFC 4918 §17: ignore unknown elements
             }
         }

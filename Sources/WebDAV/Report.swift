@@ -67,7 +67,8 @@ public struct SyncCollection: Hashable, Sendable {
             XMLTreeElement(.dav("sync-level"), text: level.rawValue),
         ]
         if let limit {
-            children.append(XMLTreeElement(.dav("limit"), elements: [XMLTreeElement(.dav("nresults"), text: String(limit))]))
+            children.append(
+                XMLTreeElement(.dav("limit"), elements: [XMLTreeElement(.dav("nresults"), text: String(limit))]))
         }
         let data = calendarData?.element ?? addressData?.element
         children += propElements(.prop(properties), dataElement: data)
@@ -94,7 +95,8 @@ public enum ReportRequest: Hashable, Sendable {
     public static func supportedReportSet(_ reports: [QualifiedName]) -> XMLTreeElement {
         let entries = reports.map { report in
             XMLTreeElement(
-                .dav("supported-report"), elements: [XMLTreeElement(.dav("report"), elements: [XMLTreeElement(report)])])
+                .dav("supported-report"), elements: [XMLTreeElement(.dav("report"), elements: [XMLTreeElement(report)])]
+            )
         }
         return XMLTreeElement(PropertyName.supportedReportSet.qualifiedName, elements: entries)
     }

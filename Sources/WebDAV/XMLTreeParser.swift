@@ -151,7 +151,9 @@ private final class TreeBuilder: NSObject, XMLParserDelegate {
     ) {
         guard failure == nil else { return }
         elementCount += 1
-        guard elementCount <= limits.maxElements else { return fail(parser, .tooManyElements(limit: limits.maxElements)) }
+        guard elementCount <= limits.maxElements else {
+            return fail(parser, .tooManyElements(limit: limits.maxElements))
+        }
         guard stack.count < limits.maxDepth else { return fail(parser, .tooDeep(limit: limits.maxDepth)) }
         let prefixes = pendingPrefixes
         pendingPrefixes = [:]

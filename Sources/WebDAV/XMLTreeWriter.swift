@@ -43,7 +43,9 @@ public enum XMLTreeWriter {
     /// The document as a string (tests, logs).
     public static func string(_ root: XMLTreeElement) -> String { String(decoding: document(root), as: UTF8.self) }
 
-    private static func collectNamespaces(_ element: XMLTreeElement, into prefixes: inout [String: String], order: inout [String]) {
+    private static func collectNamespaces(
+        _ element: XMLTreeElement, into prefixes: inout [String: String], order: inout [String]
+    ) {
         func use(_ namespace: String) {
             guard !namespace.isEmpty, namespace != XMLNamespace.xml, prefixes[namespace] == nil else { return }
             if let known = wellKnownPrefixes.first(where: { $0.namespace == namespace }) {

@@ -63,7 +63,9 @@ import Testing
         let limits = XMLLimits(maxBodyOctets: 64, maxDepth: 10, maxElements: 10)
         let body = "<a>" + String(repeating: "x", count: 61) + "</a>"
         #expect(throws: XMLTreeError.bodyTooLarge(limit: 64)) { try XMLTreeParser.parse(body, limits: limits) }
-        #expect(throws: Never.self) { try XMLTreeParser.parse("<a>" + String(repeating: "x", count: 57) + "</a>", limits: limits) }
+        #expect(throws: Never.self) {
+            try XMLTreeParser.parse("<a>" + String(repeating: "x", count: 57) + "</a>", limits: limits)
+        }
     }
 
     @Test(arguments: [1, 5, 48])
@@ -126,7 +128,9 @@ import Testing
             .dav("prop"),
             elements: [
                 XMLTreeElement(.dav("displayname"), text: "Tom & Jerry's <calendar> \"quoted\""),
-                XMLTreeElement(.caldav("calendar-description"), attributes: [QualifiedName(XMLNamespace.xml, "lang"): "en"], text: "line 1\r\nline 2\ttab"),
+                XMLTreeElement(
+                    .caldav("calendar-description"), attributes: [QualifiedName(XMLNamespace.xml, "lang"): "en"],
+                    text: "line 1\r\nline 2\ttab"),
                 XMLTreeElement(PropertyName.calendarColor.qualifiedName, text: "#FF0000FF"),
                 XMLTreeElement(PropertyName.getCTag.qualifiedName, text: "ctag-1"),
                 XMLTreeElement(.carddav("addressbook-description"), text: "Ünïcödé ✓ 𝄞"),
@@ -138,7 +142,10 @@ import Testing
             children: [
                 .text("before "), .element(XMLTreeElement(QualifiedName(foreign, "BoxType"), text: "Box type A")),
                 .text(" after"), .element(XMLTreeElement(QualifiedName("", "unqualified"), text: "no namespace")),
-                .element(XMLTreeElement(QualifiedName("urn:third", "deep"), elements: [XMLTreeElement(QualifiedName("urn:fourth", "deeper"))])),
+                .element(
+                    XMLTreeElement(
+                        QualifiedName("urn:third", "deep"),
+                        elements: [XMLTreeElement(QualifiedName("urn:fourth", "deeper"))])),
             ]),
         XMLTreeElement(QualifiedName("", "root"), text: "   "),
     ]
@@ -154,12 +161,15 @@ import Testing
         let tree = XMLTreeElement(
             .dav("multistatus"),
             elements: [
-                XMLTreeElement(.dav("response"), elements: [
-                    XMLTreeElement(.caldav("calendar-data"), text: "x"), XMLTreeElement(.carddav("address-data")),
-                    XMLTreeElement(PropertyName.getCTag.qualifiedName), XMLTreeElement(PropertyName.calendarOrder.qualifiedName),
-                    XMLTreeElement(QualifiedName("urn:a", "one")), XMLTreeElement(QualifiedName("urn:b", "two")),
-                    XMLTreeElement(QualifiedName("urn:a", "three")),
-                ])
+                XMLTreeElement(
+                    .dav("response"),
+                    elements: [
+                        XMLTreeElement(.caldav("calendar-data"), text: "x"), XMLTreeElement(.carddav("address-data")),
+                        XMLTreeElement(PropertyName.getCTag.qualifiedName),
+                        XMLTreeElement(PropertyName.calendarOrder.qualifiedName),
+                        XMLTreeElement(QualifiedName("urn:a", "one")), XMLTreeElement(QualifiedName("urn:b", "two")),
+                        XMLTreeElement(QualifiedName("urn:a", "three")),
+                    ])
             ])
         let text = XMLTreeWriter.string(tree)
         #expect(
