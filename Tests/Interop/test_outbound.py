@@ -422,3 +422,71 @@ def test_dkim_signatures_verify_with_dkimpy(world, algorithms):
         assert not verified
     finally:
         controller.stop()
+
+
+def test_dsn_parameters_from_submission_are_honoured(world):
+    sink = Sink(refuse={"nobody@remote.test", "silent@remote.test"})
+    controller = start_sink(sink, world.mx_port, tls=world.tls)
+    try:
+        world.mailroom.start()
+        msg = (b"From: alice@example.test\r\nTo: x@remote.test\r\nSubject: dsn options\r\n"
+               b"Message-ID: <dsn-options@example.test>\r\n\r\nThe body must not come back.\r\n")
+        with smtplib.SMTP("127.0.0.1", world.mailroom.ports["submission"], timeout=30) as s:
+            s.starttls(context=tls_context())
+            s.login("alice@example.test", PASSWORD)
+            assert s.has_extn("dsn")
+            # RFC 3461: RET=HDRS and ENVID for the message, NOTIFY per recipient.
+            s.mail("alice@example.test", ["RET=HDRS", "ENVID=QQ314159"])
+            assert s.rcpt("nobody@remote.test", ["NOTIFY=FAILURE", "ORCPT=rfc822;nobody@remote.test"])[0] == 250
+            assert s.rcpt("silent@remote.test", ["NOTIFY=NEVER"])[0] == 250
+            assert s.rcpt("bob@remote.test", ["NOTIFY=SUCCESS"])[0] == 250
+            assert s.data(msg)[0] == 250
+        [t] = sink.wait(1)
+        assert t["rcpts"] == ["bob@remote.test"]
+        # One report covers every recipient of the message at that domain (RFC 3464 §2.3).
+        [report] = world.wait_for_inbox(1)
+        world.wait_for_queue(lambda q: "empty" in q)
+        assert len(world.inbox()) == 1
+        per_message, *per_recipient = report.get_payload()[1].get_payload()
+        assert per_message["Original-Envelope-Id"] == "QQ314159"
+        fields = {r["Final-Recipient"]: r for r in per_recipient}
+        assert set(fields) == {"rfc822; nobody@remote.test", "rfc822; bob@remote.test"}  # nothing for NEVER
+        failed = fields["rfc822; nobody@remote.test"]
+        assert failed["Action"] == "failed" and failed["Original-Recipient"] == "rfc822; nobody@remote.test"
+        # aiosmtpd does not offer DSN, so success is reported by us as "relayed" (RFC 3461 §6.2.1).
+        assert fields["rfc822; bob@remote.test"]["Action"] == "relayed"
+        returned = report.get_payload()[2]
+        assert returned.get_content_type() == "text/rfc822-headers"
+        assert b"The body must not come back" not in returned.as_bytes()
+        assert b"Subject: dsn options" in returned.as_bytes()
+    finally:
+        controller.stop()
+
+
+def test_ipv6_only_mx(world):
+    world.dns.add("v6only.test. 60 MX 10 mx6.v6only.test.")
+    world.dns.add("mx6.v6only.test. 60 AAAA ::1")
+    sink = Sink()
+    controller = Controller(sink, hostname="::1", port=world.mx_port, tls_context=world.tls, require_starttls=False)
+    controller.start()
+    try:
+        world.mailroom.start()
+        world.submit(["someone@v6only.test"], subject="over ipv6")
+        [t] = sink.wait(1)
+        assert t["rcpts"] == ["someone@v6only.test"] and t["peer"][0] == "::1" and t["tls"]
+    finally:
+        controller.stop()
+
+
+def test_message_larger_than_the_remote_size_limit_bounces_before_sending(world):
+    sink = Sink()
+    controller = start_sink(sink, world.mx_port, tls=world.tls, data_size_limit=2000)  # EHLO says SIZE 2000
+    try:
+        world.mailroom.start()
+        world.submit(["bob@remote.test"], subject="too big", body="x" * 70 + "\r\n" * 1 + ("y" * 76 + "\r\n") * 40)
+        [dsn] = world.wait_for_inbox(1)
+        fields = dsn.get_payload()[1].get_payload()[1]
+        assert fields["Status"] == "5.3.4" and fields["Action"] == "failed"
+        assert sink.transactions == []  # RFC 1870 §6: not even attempted
+    finally:
+        controller.stop()
