@@ -87,7 +87,7 @@ public struct ICalendarObject: Hashable, Sendable {
     {
         let roots = try ComponentParser.parse(bytes, limits: limits)
         guard roots.count == 1, let root = roots.first, root.key == "VCALENDAR" else {
-            throw .malformedContentLine(line: 1, reason: "expected exactly one VCALENDAR")
+            throw .unexpectedTopLevel(expected: "VCALENDAR", found: roots.map(\.name))
         }
         return ICalendarObject(calendar: root)
     }

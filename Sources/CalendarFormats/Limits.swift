@@ -66,6 +66,8 @@ public enum CalendarFormatError: Error, Hashable, Sendable {
     case propertyOutsideComponent(line: Int)
     /// No component at all.
     case empty
+    /// Other top-level components than the one expected (an iCalendar object is exactly one VCALENDAR).
+    case unexpectedTopLevel(expected: String, found: [String])
     /// A property value that does not match its value type's grammar.
     case invalidValue(property: String, value: String, expected: ValueKind)
     /// A recurrence rule that does not follow RFC 5545 §3.3.10.

@@ -15,10 +15,10 @@ public enum Weekday: Int, CaseIterable, Hashable, Sendable, Comparable {
 
     /// Parses SU, MO, ... (case-insensitive).
     public init?(code: some StringProtocol) {
-        guard let index = ["SU", "MO", "TU", "WE", "TH", "FR", "SA"].firstIndex(of: code.uppercased()) else {
-            return nil
-        }
-        self.init(rawValue: index)!  // index is 0...6 by construction
+        guard let index = ["SU", "MO", "TU", "WE", "TH", "FR", "SA"].firstIndex(of: code.uppercased()),
+            let weekday = Weekday(rawValue: index)
+        else { return nil }
+        self = weekday
     }
 
     public static func < (lhs: Weekday, rhs: Weekday) -> Bool { lhs.rawValue < rhs.rawValue }

@@ -269,3 +269,17 @@ import Testing
         #expect(throws: CalendarFormatError.self) { try RecurrenceRule.parse(text) }
     }
 }
+
+/// ICalendarObject wants exactly one VCALENDAR.
+@Suite struct ObjectShapeTests {
+    @Test func exactlyOneVCalendar() {
+        #expect(throws: CalendarFormatError.unexpectedTopLevel(expected: "VCALENDAR", found: ["VCARD"])) {
+            try ICalendarObject.parse("BEGIN:VCARD\r\nEND:VCARD\r\n")
+        }
+        #expect(
+            throws: CalendarFormatError.unexpectedTopLevel(expected: "VCALENDAR", found: ["VCALENDAR", "VCALENDAR"])
+        ) {
+            try ICalendarObject.parse("BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\nBEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n")
+        }
+    }
+}

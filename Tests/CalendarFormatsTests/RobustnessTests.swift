@@ -106,3 +106,24 @@ import Testing
         #expect(infinite.occurrences.isEmpty)
     }
 }
+
+/// Work stays proportional to what is asked for.
+@Suite struct CostTests {
+    /// Ten years of a daily event in a system zone, and one instance of it forty years after DTSTART.
+    @Test func longSeriesStayCheap() throws {
+        let text = Fixture.calendar(
+            Fixture.event([
+                "DTSTART;TZID=Europe/Berlin:19900101T080000", "DURATION:PT15M", "RRULE:FREQ=DAILY;BYDAY=MO,TU,WE,TH,FR",
+            ]))
+        let clock = ContinuousClock()
+        let started = clock.now
+        let decade = try Fixture.expand(text, from: "20200101T000000Z", to: "20300101T000000Z", limit: 10_000)
+        #expect(decade.stop == .complete)
+        #expect(decade.occurrences.count == 2609)  // weekdays from 2020-01-01 to 2029-12-31
+        let object = try ICalendarObject.parse(text)
+        let hit = try RecurrenceExpander(object: object).overlaps(
+            object, kind: .event, range: Fixture.utc("20300107T070000Z")..<Fixture.utc("20300107T070100Z"))
+        #expect(hit)
+        #expect(clock.now - started < .seconds(30))
+    }
+}
