@@ -286,8 +286,9 @@ public struct RecurrenceExpander: Sendable {
                 return start <= span.start && end > span.start
             }
         }
-        // VEVENT and VJOURNAL: a positive length overlaps like an interval, a zero length like a point.
-        if span.end > span.start { return start < span.end && end > span.start }
+        // VEVENT with DTEND: (start < DTEND) AND (end > DTSTART), even when DTEND equals DTSTART; with a positive
+        // DURATION (or an all-day DTSTART+P1D) likewise; zero DURATION or none: (start <= DTSTART) AND (end > DTSTART).
+        if span.end > span.start || span.endKind == .explicit { return start < span.end && end > span.start }
         return start <= span.start && end > span.start
     }
 }

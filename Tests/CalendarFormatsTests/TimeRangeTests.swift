@@ -28,6 +28,14 @@ import Testing
             row: "VEVENT DTEND", component: "VEVENT", lines: ["DTSTART:20240101T100000Z", "DTEND:20240101T110000Z"],
             from: "20240101T090000Z", to: "20240101T100000Z", matches: false),
         Case(
+            row: "VEVENT DTEND = DTSTART", component: "VEVENT",
+            lines: ["DTSTART:20240101T100000Z", "DTEND:20240101T100000Z"],
+            from: "20240101T095959Z", to: "20240101T100001Z", matches: true),
+        Case(
+            row: "VEVENT DTEND = DTSTART", component: "VEVENT",
+            lines: ["DTSTART:20240101T100000Z", "DTEND:20240101T100000Z"],
+            from: "20240101T100000Z", to: "20240101T110000Z", matches: false),
+        Case(
             row: "VEVENT DURATION>0", component: "VEVENT", lines: ["DTSTART:20240101T100000Z", "DURATION:PT1H"],
             from: "20240101T105959Z", to: "20240101T120000Z", matches: true),
         Case(
