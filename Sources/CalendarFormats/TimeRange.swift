@@ -103,3 +103,58 @@ extension RecurrenceExpander {
         }
     }
 }
+
+/// The span of time a calendar object's instances cover, for pre-filtering time-range queries in storage.
+public struct TimeBounds: Hashable, Sendable {
+    /// Earliest instance start; nil when unbounded (or unknown, e.g. a VTODO without DTSTART).
+    public var start: Date?
+    /// Latest instance end; nil when the series never ends (RRULE without COUNT or UNTIL) or is unknown.
+    public var end: Date?
+
+    /// Whether `range` may hold an instance (a necessary, not sufficient, condition for `overlaps`).
+    public func mayOverlap(_ range: Range<Date>) -> Bool {
+        if let start, range.upperBound < start { return false }
+        if let end, range.lowerBound > end { return false }
+        return true
+    }
+}
+
+extension RecurrenceExpander {
+    /// The earliest start and latest end over every instance of every component in `object` (overrides included);
+    /// unbounded sides are nil. Instances stay within these bounds, so a store may skip objects whose bounds miss a
+    /// query range and evaluate `overlaps` on the rest.
+    public func bounds(of object: ICalendarObject) throws(CalendarFormatError) -> TimeBounds {
+        var earliest: Date?
+        var latest: Date?
+        var unboundedStart = false
+        var unboundedEnd = false
+        let components = object.schedulingComponents
+        for component in components {
+            guard component.key != "VFREEBUSY", try component.dtstart() != nil else {
+                unboundedStart = true
+                unboundedEnd = true
+                continue
+            }
+            let isMaster = component.property("RECURRENCE-ID") == nil
+            let overrides =
+                isMaster ? components.filter { $0.uid == component.uid && $0.property("RECURRENCE-ID") != nil } : []
+            if isMaster {
+                for rule in try component.recurrenceRules() where rule.end == .forever { unboundedEnd = true }
+            } else if components.contains(where: { $0.uid == component.uid && $0.property("RECURRENCE-ID") == nil }) {
+                continue  // covered by its master's expansion
+            }
+            var single = component
+            if !isMaster { single.properties.removeAll { $0.key == "RRULE" || $0.key == "RDATE" } }
+            let window = Int64(-Self.instantBound)..<Int64(Self.instantBound)
+            // A series that never ends needs only its earliest instance; a finite one all of them.
+            let limit = unboundedEnd ? 1 : limits.maxRecurrenceIterations
+            let stop = try instances(single, overrides: overrides, window: window, limit: limit) {
+                occurrence, _ in
+                earliest = min(earliest ?? occurrence.start, occurrence.start)
+                if !unboundedEnd { latest = max(latest ?? occurrence.end, occurrence.end) }
+            }
+            if stop != .complete { unboundedEnd = true }
+        }
+        return TimeBounds(start: unboundedStart ? nil : earliest, end: unboundedEnd ? nil : latest)
+    }
+}

@@ -196,3 +196,48 @@ import Testing
         #expect(try !RecurrenceExpander(object: object).overlaps(object, kind: .event, range: range))
     }
 }
+
+/// Bounds of a whole object for storage pre-filtering.
+@Suite struct TimeBoundsTests {
+    @Test(arguments: [
+        // lines, expected start, expected end (nil = unbounded)
+        (["DTSTART:20240101T100000Z", "DTEND:20240101T110000Z"], "20240101T100000Z", "20240101T110000Z" as String?),
+        (
+            ["DTSTART:20240101T100000Z", "DURATION:PT1H", "RRULE:FREQ=DAILY;COUNT=3"], "20240101T100000Z",
+            "20240103T110000Z"
+        ),
+        (
+            ["DTSTART:20240101T100000Z", "DURATION:PT1H", "RRULE:FREQ=WEEKLY;UNTIL=20240115T100000Z"],
+            "20240101T100000Z", "20240115T110000Z"
+        ),
+        (["DTSTART:20240101T100000Z", "RRULE:FREQ=DAILY"], "20240101T100000Z", nil),
+        (["DTSTART;VALUE=DATE:20240101", "RDATE;VALUE=DATE:20240301"], "20240101T000000Z", "20240302T000000Z"),
+    ])
+    func bounds(lines: [String], start: String, end: String?) throws {
+        let object = try ICalendarObject.parse(Fixture.calendar(Fixture.event(lines)))
+        let bounds = try RecurrenceExpander(object: object).bounds(of: object)
+        #expect(bounds.start.map { Fixture.utcText([$0])[0] } == start)
+        #expect(bounds.end.map { Fixture.utcText([$0])[0] } == end)
+    }
+
+    @Test func overridesWidenTheBounds() throws {
+        let text = Fixture.calendar(
+            Fixture.event(["DTSTART:20240102T100000Z", "DURATION:PT1H", "RRULE:FREQ=DAILY;COUNT=3"])
+                + Fixture.event(["RECURRENCE-ID:20240104T100000Z", "DTSTART:20240110T100000Z", "DURATION:PT2H"])
+                + Fixture.event(["RECURRENCE-ID:20240102T100000Z", "DTSTART:20231230T100000Z", "DURATION:PT1H"]))
+        let object = try ICalendarObject.parse(text)
+        let bounds = try RecurrenceExpander(object: object).bounds(of: object)
+        #expect(bounds.start == Fixture.utc("20231230T100000Z"))
+        #expect(bounds.end == Fixture.utc("20240110T120000Z"))
+        #expect(bounds.mayOverlap(Fixture.utc("20240105T000000Z")..<Fixture.utc("20240106T000000Z")))
+        #expect(!bounds.mayOverlap(Fixture.utc("20240111T000000Z")..<Fixture.utc("20240112T000000Z")))
+    }
+
+    @Test func todoWithoutStartIsUnbounded() throws {
+        let object = try ICalendarObject.parse(
+            Fixture.calendar(["BEGIN:VTODO", "UID:t", "DUE:20240101T100000Z", "END:VTODO"]))
+        let bounds = try RecurrenceExpander(object: object).bounds(of: object)
+        #expect(bounds == TimeBounds(start: nil, end: nil))
+        #expect(bounds.mayOverlap(Fixture.utc("19000101T000000Z")..<Fixture.utc("19000102T000000Z")))
+    }
+}
