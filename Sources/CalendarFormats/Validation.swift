@@ -178,43 +178,33 @@ public struct CalendarValidator: Sendable {
 
     /// Every DATE-TIME and recurrence value parses; DTSTART/DTEND/DUE/DURATION are consistent.
     private func checkValues(_ component: Component, resolver: TimeZoneResolver) throws(CalendarValidationError) {
-        do {
-            let dtstart = try component.dtstart()
-            let isTodo = component.key == "VTODO"
-            let end = isTodo ? try component.due() : try component.dtend()
-            let duration = try component.duration()
-            _ = try component.recurrenceRules()
-            _ = try component.recurrenceDates()
-            _ = try component.exceptionDates()
-            _ = try component.completed()
-            _ = try component.created()
-            if component.key == "VEVENT" && dtstart == nil {
-                throw CalendarValidationError.missingProperty(component: component.name, property: "DTSTART")
-            }
-            if (component.isRecurring || duration != nil) && dtstart == nil {
-                throw CalendarValidationError.missingProperty(component: component.name, property: "DTSTART")
-            }
-            // RFC 5545 §3.6.1/§3.6.2: DTEND/DUE and DURATION MUST NOT occur in the same component.
-            if end != nil && duration != nil { throw CalendarValidationError.endAndDuration(component: component.name) }
-            if let dtstart, let end {
-                // RFC 5545 §3.8.2.2: same value type as DTSTART, and later (DTEND) or not earlier (DUE).
-                guard dtstart.isDate == end.isDate else {
-                    throw CalendarValidationError.endBeforeStart(component: component.name)
-                }
-                let startSeconds = try resolver.utcSeconds(of: dtstart)
-                let endSeconds = try resolver.utcSeconds(of: end)
-                if endSeconds < startSeconds { throw CalendarValidationError.endBeforeStart(component: component.name) }
-            }
-            if let duration, duration.isNegative {
-                throw CalendarValidationError.endBeforeStart(component: component.name)
-            }
-        } catch let error as CalendarValidationError {
-            throw error
-        } catch let error as CalendarFormatError {
-            throw Self.map(error)
-        } catch {
-            throw .invalidValue(.invalidRecurrenceRule("\(error)"))
+        /// Runs a value accessor, reporting its error as the validation error it stands for.
+        func read<T>(_ body: () throws(CalendarFormatError) -> T) throws(CalendarValidationError) -> T {
+            do { return try body() } catch { throw Self.map(error) }
         }
+        let dtstart = try read { () throws(CalendarFormatError) in try component.dtstart() }
+        let isTodo = component.key == "VTODO"
+        let end = try read { () throws(CalendarFormatError) in isTodo ? try component.due() : try component.dtend() }
+        let duration = try read { () throws(CalendarFormatError) in try component.duration() }
+        _ = try read { () throws(CalendarFormatError) in try component.recurrenceRules() }
+        _ = try read { () throws(CalendarFormatError) in try component.recurrenceDates() }
+        _ = try read { () throws(CalendarFormatError) in try component.exceptionDates() }
+        _ = try read { () throws(CalendarFormatError) in try component.completed() }
+        _ = try read { () throws(CalendarFormatError) in try component.created() }
+        // RFC 5545 §3.6.1: DTSTART is required in a VEVENT without METHOD; recurrence and DURATION need it anywhere.
+        if dtstart == nil && (component.key == "VEVENT" || component.isRecurring || duration != nil) {
+            throw .missingProperty(component: component.name, property: "DTSTART")
+        }
+        // RFC 5545 §3.6.1/§3.6.2: DTEND/DUE and DURATION MUST NOT occur in the same component.
+        if end != nil && duration != nil { throw .endAndDuration(component: component.name) }
+        if let dtstart, let end {
+            // RFC 5545 §3.8.2.2: same value type as DTSTART, and not earlier.
+            guard dtstart.isDate == end.isDate else { throw .endBeforeStart(component: component.name) }
+            let startSeconds = try read { () throws(CalendarFormatError) in try resolver.utcSeconds(of: dtstart) }
+            let endSeconds = try read { () throws(CalendarFormatError) in try resolver.utcSeconds(of: end) }
+            if endSeconds < startSeconds { throw .endBeforeStart(component: component.name) }
+        }
+        if let duration, duration.isNegative { throw .endBeforeStart(component: component.name) }
     }
 
     /// Every TZID parameter in the object resolves (RFC 5545 §3.2.19: a VTIMEZONE MUST exist for each TZID;
