@@ -14,8 +14,8 @@ enum IMAPValue: Equatable {
     static let maxDepth = 200
 
     /// Parses exactly one value filling `bytes`, or returns nil.
-    static func parse(_ bytes: [UInt8]) -> IMAPValue? {
-        var reader = Reader(bytes: bytes)
+    static func parse(_ bytes: [UInt8], utf8Quoted: Bool = false) -> IMAPValue? {
+        var reader = Reader(bytes: bytes, utf8Quoted: utf8Quoted)
         guard let value = reader.value(depth: 0), reader.position == bytes.count else { return nil }
         return value
     }
@@ -31,7 +31,14 @@ enum IMAPValue: Equatable {
 
     struct Reader {
         let bytes: [UInt8]
+        /// Quoted strings may hold 8-bit bytes (UTF8=ACCEPT, RFC 9051 §4.3).
+        var utf8Quoted = false
         var position = 0
+
+        init(bytes: [UInt8], utf8Quoted: Bool = false) {
+            self.bytes = bytes
+            self.utf8Quoted = utf8Quoted
+        }
 
         mutating func value(depth: Int) -> IMAPValue? {
             guard depth < IMAPValue.maxDepth, position < bytes.count else { return nil }
@@ -72,6 +79,7 @@ enum IMAPValue: Equatable {
                         text.append(bytes[position])
                         position += 1
                     case 0x01...0x7F where byte != 0x0D && byte != 0x0A: text.append(byte)
+                    case 0x80...0xFF where utf8Quoted: text.append(byte)
                     default: return nil
                     }
                 }
