@@ -241,3 +241,64 @@ import Testing
         #expect(bounds.mayOverlap(Fixture.utc("19000101T000000Z")..<Fixture.utc("19000102T000000Z")))
     }
 }
+
+/// CALDAV:time-range on VALARM (RFC 4791 §9.9): (start <= trigger-time) AND (end > trigger-time).
+@Suite struct AlarmTests {
+    static let text = Fixture.calendar(
+        Fixture.event([
+            "DTSTART:20240101T090000Z", "DTEND:20240101T100000Z", "RRULE:FREQ=DAILY;COUNT=3",
+            "BEGIN:VALARM", "ACTION:DISPLAY", "DESCRIPTION:soon", "TRIGGER:-PT15M", "REPEAT:2", "DURATION:PT5M",
+            "END:VALARM",
+            "BEGIN:VALARM", "ACTION:DISPLAY", "DESCRIPTION:over", "TRIGGER;RELATED=END:PT5M", "END:VALARM",
+        ])
+            + Fixture.event([
+                "RECURRENCE-ID:20240103T090000Z", "DTSTART:20240103T120000Z", "DTEND:20240103T130000Z",
+                "BEGIN:VALARM", "ACTION:DISPLAY", "DESCRIPTION:day before", "TRIGGER:-P1D", "END:VALARM",
+            ]))
+
+    @Test(arguments: [
+        ("20240102T084500Z", "20240102T084501Z", true),  // TRIGGER:-PT15M on the second instance
+        ("20240102T085500Z", "20240102T085501Z", true),  // second repeat
+        ("20240102T085501Z", "20240102T090000Z", false),
+        ("20240102T100500Z", "20240102T100501Z", true),  // RELATED=END:PT5M
+        ("20240102T120000Z", "20240102T120001Z", true),  // the override's -P1D
+        ("20240103T084500Z", "20240103T090000Z", false),  // the override replaced the master's alarms
+        ("20240104T084500Z", "20240104T090000Z", false),  // after COUNT
+        ("20240101T084459Z", "20240101T084500Z", false),  // end is exclusive
+    ])
+    func relativeTriggers(from: String, to: String, matches: Bool) throws {
+        let object = try ICalendarObject.parse(Self.text)
+        let master = try #require(object.master(uid: "event-1@example.com"))
+        let expander = RecurrenceExpander(object: object)
+        let range = Fixture.utc(from)..<Fixture.utc(to)
+        #expect(
+            try expander.alarmTriggers(master, overrides: object.overrides(uid: "event-1@example.com"), range: range)
+                == matches)
+    }
+
+    @Test func absoluteTrigger() throws {
+        let object = try ICalendarObject.parse(
+            Fixture.calendar(
+                Fixture.event([
+                    "DTSTART:20240301T090000Z", "BEGIN:VALARM", "ACTION:DISPLAY", "DESCRIPTION:x",
+                    "TRIGGER;VALUE=DATE-TIME:20240101T050000Z", "END:VALARM",
+                ])))
+        let event = try #require(object.schedulingComponents.first)
+        let expander = RecurrenceExpander(object: object)
+        #expect(
+            try expander.alarmTriggers(event, range: Fixture.utc("20240101T050000Z")..<Fixture.utc("20240101T050100Z")))
+        #expect(
+            try !expander.alarmTriggers(event, range: Fixture.utc("20240301T080000Z")..<Fixture.utc("20240301T100000Z"))
+        )
+        let bad = try ICalendarObject.parse(
+            Fixture.calendar(
+                Fixture.event([
+                    "DTSTART:20240301T090000Z", "BEGIN:VALARM", "TRIGGER:soon", "END:VALARM",
+                ])))
+        #expect(throws: CalendarFormatError.self) {
+            try RecurrenceExpander(object: bad).alarmTriggers(
+                try #require(bad.schedulingComponents.first),
+                range: Fixture.utc("20240101T000000Z")..<Fixture.utc("20250101T000000Z"))
+        }
+    }
+}
