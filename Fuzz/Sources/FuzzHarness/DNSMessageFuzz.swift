@@ -49,7 +49,8 @@ public enum DNSMessageFuzz {
         try require(
             bytes.allSatisfy { (0x21...0x7E).contains($0) && !(0x41...0x5A).contains($0) },
             "decoded name is not lowercase printable ASCII: \(show(bytes))")
-        try require(name.last != ".", "decoded name ends in a dot: \(name)")
+        // No trailing dot; a label that ends in a "." octet ends in its escape "\." (RFC 1035 §5.1).
+        try require(!name.hasSuffix(".") || name.hasSuffix("\\."), "decoded name ends in a dot: \(name)")
         if !name.contains("\\") {
             do {
                 let ascii = try DNSName.ascii(name)
