@@ -45,8 +45,8 @@ def send_smtp(m: Mailroom, data: bytes, to=ALICE):
         s.sendmail("bob@example.test", [to], data)
 
 
-def imaps(m: Mailroom, user=ALICE):
-    c = imaplib.IMAP4_SSL("127.0.0.1", m.ports["imaps"], ssl_context=tls_context(), timeout=30)
+def imaps(m: Mailroom, user=ALICE, timeout=30):
+    c = imaplib.IMAP4_SSL("127.0.0.1", m.ports["imaps"], ssl_context=tls_context(), timeout=timeout)
     c.login(user, PASSWORD)
     return c
 
@@ -478,7 +478,9 @@ def test_list_extended_and_status(server):
 def test_large_message_append_and_streamed_fetch(server):
     body = ("0123456789" * 7 + "\r\n") * 120000  # about 8.6 MB
     raw = message("Big", body=body)
-    c = imaps(server)
+    # A generous timeout: a debug build indexes the 4 MB of searchable text of this message for full-text
+    # search before APPEND answers, which took over 30 s on a loaded 2-core machine.
+    c = imaps(server, timeout=180)
     started = time.monotonic()
     assert c.append("INBOX", None, None, raw)[0] == "OK"
     appended = time.monotonic() - started
