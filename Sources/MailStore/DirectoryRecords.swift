@@ -10,7 +10,7 @@
 //   its address out of every alias's targets; an alias left without targets is removed too. Its login
 //   events stay (their account id is cleared).
 // - Creating an account creates its default mailboxes (INBOX, Drafts, Sent, Trash, Junk, Archive, all
-//   subscribed) in the same transaction.
+//   subscribed) and its default calendar, task list and address book in the same transaction.
 
 import Foundation
 import GRDB
@@ -92,6 +92,7 @@ extension MailStore {
                 _ = try MailboxRows.insert(db, id, name, specialUse: use, now: now)
                 try db.run("INSERT INTO subscriptions(account_id, name) VALUES (?, ?)", [id.rawValue, name])
             }
+            try Self.ensureDefaultCollections(db, account: id, now: now)
             let record = AccountRecord(
                 id: id, address: address, domain: domain, displayName: new.displayName,
                 passwordHash: new.passwordHash, quotaBytes: new.quotaBytes, createdAt: now)

@@ -26,6 +26,14 @@ enum Schema {
         }
         migrator.registerMigration("v3-pop3") { db in try db.execute(sql: v3POP3) }
         migrator.registerMigration("v4-queue-notices") { db in try db.execute(sql: v4QueueNotices) }
+        migrator.registerMigration("v5-groupware") { db in
+            try db.execute(sql: v5Groupware)
+            // The DAV modseq counter starts at the clock, like UIDVALIDITY: a data directory created again
+            // does not answer the sync tokens of its predecessor as if they were its own.
+            let now = Date()
+            try db.execute(
+                sql: v5GroupwareDefaults, arguments: [Int64(now.timeIntervalSince1970), now.timeIntervalSince1970])
+        }
         return migrator
     }
 

@@ -27,6 +27,15 @@ public enum StoreError: Error, CustomStringConvertible, Equatable, Sendable {
     case storage(String)
     /// The store was closed.
     case closed
+    /// A condition of the request does not hold (RFC 9110 §13.1 If-Match / If-None-Match; a COPY or
+    /// MOVE destination exists and Overwrite is F, RFC 4918 §9.8.4): HTTP 412.
+    case preconditionFailed(String)
+    /// Another resource of the collection has this UID (RFC 4791 §5.3.2.1 CALDAV:no-uid-conflict,
+    /// RFC 6352 §6.3.2.1 CARDDAV:no-uid-conflict); `existingName` is that resource's name.
+    case uidConflict(existingName: String)
+    /// A sync token the collection cannot answer (RFC 6578 §3.2 DAV:valid-sync-token, HTTP 403): from
+    /// the future, from before the collection existed, or older than pruned deletions.
+    case syncTokenInvalid
 
     public var description: String {
         switch self {
@@ -43,6 +52,9 @@ public enum StoreError: Error, CustomStringConvertible, Equatable, Sendable {
         case .outOfSpace(let detail): "The mail store is out of space: \(detail)."
         case .storage(let detail): "The mail store failed: \(detail)."
         case .closed: "The mail store is closed."
+        case .preconditionFailed(let why): "Precondition failed: \(why)."
+        case .uidConflict(let name): "The resource \(name) already has this UID; update that resource instead."
+        case .syncTokenInvalid: "The sync token is not valid for this collection; synchronize again from the start."
         }
     }
 }
