@@ -738,8 +738,10 @@ extension MailStore {
                 var sourceModSeq = destinationModSeq
                 if source != destination { sourceModSeq = try DAVRows.bumpCollection(db, source) }
                 try db.run(
-                    "INSERT OR REPLACE INTO dav_tombstones(collection_id, name, modseq, deleted_at) VALUES (?, ?, ?, ?)",
-                    [source.rawValue, sourceName, sourceModSeq, now])
+                    """
+                    INSERT OR REPLACE INTO dav_tombstones(collection_id, name, modseq, deleted_at)
+                    VALUES (?, ?, ?, ?)
+                    """, [source.rawValue, sourceName, sourceModSeq, now])
             case .copy:
                 try db.run(
                     """
@@ -811,7 +813,10 @@ extension MailStore {
             var deleted: [(name: String, modseq: Int64)] = []
             if since != 0 {
                 deleted = try db.rows(
-                    "SELECT name, modseq FROM dav_tombstones WHERE collection_id = ? AND modseq > ? ORDER BY modseq, name",
+                    """
+                    SELECT name, modseq FROM dav_tombstones WHERE collection_id = ? AND modseq > ?
+                    ORDER BY modseq, name
+                    """,
                     [collection.rawValue, since]
                 ).map { ($0["name"], $0["modseq"]) }
             }
@@ -836,7 +841,8 @@ extension MailStore {
             try db.run(
                 """
                 UPDATE dav_collections SET sync_horizon = max(sync_horizon, (
-                    SELECT max(modseq) FROM dav_tombstones t WHERE t.collection_id = dav_collections.id AND t.deleted_at < ?))
+                    SELECT max(modseq) FROM dav_tombstones t
+                    WHERE t.collection_id = dav_collections.id AND t.deleted_at < ?))
                 WHERE id IN (SELECT collection_id FROM dav_tombstones WHERE deleted_at < ?)
                 """, [date.storeValue, date.storeValue])
             try db.run("DELETE FROM dav_tombstones WHERE deleted_at < ?", [date.storeValue])
@@ -870,7 +876,10 @@ extension MailStore {
             }
             for p in remove {
                 try db.run(
-                    "DELETE FROM dav_properties WHERE collection_id = ? AND object_name = ? AND namespace = ? AND name = ?",
+                    """
+                    DELETE FROM dav_properties
+                    WHERE collection_id = ? AND object_name = ? AND namespace = ? AND name = ?
+                    """,
                     [collection.rawValue, objectName, p.namespace, p.name])
             }
             for p in set {
