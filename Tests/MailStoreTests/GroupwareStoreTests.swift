@@ -281,6 +281,29 @@ extension StoreFixture {
         #expect(try await f.put(c.id, "b.ics", uid: "same").created)
     }
 
+    /// Checks and writes are one transaction: of racing creators, exactly one wins.
+    @Test func racingCreatesHaveOneWinner() async throws {
+        let f = try await StoreFixture.make()
+        let c = try await f.calendar()
+        let sameUID = await withTaskGroup(of: DAVFailure?.self) { group in
+            for i in 0..<8 { group.addTask { await davFailure { try await f.put(c.id, "e\(i).ics", uid: "one") } } }
+            return await group.reduce(into: [DAVFailure?]()) { $0.append($1) }
+        }
+        #expect(sameUID.filter { $0 == nil }.count == 1)
+        #expect(sameUID.filter { if case .uidConflict = $0 { true } else { false } }.count == 7)
+        let sameName = await withTaskGroup(of: DAVFailure?.self) { group in
+            for i in 0..<8 {
+                group.addTask {
+                    await davFailure { try await f.put(c.id, "n.ics", uid: "n\(i)", ifNoneMatch: ["*"]) }
+                }
+            }
+            return await group.reduce(into: [DAVFailure?]()) { $0.append($1) }
+        }
+        #expect(sameName.filter { $0 == nil }.count == 1)
+        #expect(sameName.filter { $0 == .preconditionFailed }.count == 7)
+        #expect(try await f.store.objectSummaries(collection: c.id).count == 2)
+    }
+
     @Test(
         arguments: [
             (0, 1, 10, DAVFailure.invalidArgument), (1, 0, 10, .invalidArgument),
