@@ -24,6 +24,20 @@ public struct PropertyName: Hashable, Sendable, Comparable, CustomStringConverti
 
     public var description: String { qualifiedName.description }
 
+    /// The property element with a text value (displayname, getetag, sync-token, getctag...).
+    public func element(text: String) -> XMLTreeElement { XMLTreeElement(qualifiedName, text: text) }
+
+    /// The property element with element children (resourcetype, supported-calendar-component-set...).
+    public func element(children: [XMLTreeElement]) -> XMLTreeElement {
+        XMLTreeElement(qualifiedName, elements: children)
+    }
+
+    /// The property element holding DAV:href children (current-user-principal, calendar-home-set, RFC 4918 §14.7);
+    /// `hrefs` are encoded hrefs.
+    public func element(hrefs: [String]) -> XMLTreeElement {
+        element(children: hrefs.map { XMLTreeElement(.dav("href"), text: $0) })
+    }
+
     public static func < (lhs: PropertyName, rhs: PropertyName) -> Bool { lhs.qualifiedName < rhs.qualifiedName }
 
     // MARK: DAV: (RFC 4918 §15, RFC 5397, RFC 3744, RFC 3253, RFC 6578, RFC 4331)

@@ -10,6 +10,9 @@
 //   cannot carry (§2.2 Char: C0 controls other than tab, LF, CR; U+FFFE, U+FFFF) are written as U+FFFD.
 // - No indentation: whitespace is never added, so parse(write(tree)) == tree for every tree the parser can
 //   produce.
+// - Names are taken to be valid XML names (the parser only produces such, the constants are): they are not
+//   escaped. An attribute that would be a namespace declaration ("xmlns", or in the xmlns namespace) is never
+//   written, so a tree cannot rebind the prefixes above.
 
 /// Serialises element trees.
 public enum XMLTreeWriter {
@@ -57,7 +60,7 @@ public enum XMLTreeWriter {
             order.append(namespace)
         }
         use(element.name.namespace)
-        for name in element.attributes.keys.sorted() { use(name.namespace) }
+        for name in element.attributes.keys.sorted() where !isNamespaceDeclaration(name) { use(name.namespace) }
         for child in element.elements { collectNamespaces(child, into: &prefixes, order: &order) }
     }
 
@@ -76,7 +79,7 @@ public enum XMLTreeWriter {
         for namespace in declarations {
             out += " xmlns:" + (prefixes[namespace] ?? "") + "=\"" + escapeAttribute(namespace) + "\""
         }
-        for name in element.attributes.keys.sorted() {
+        for name in element.attributes.keys.sorted() where !isNamespaceDeclaration(name) {
             out += " " + qualified(name, prefixes) + "=\"" + escapeAttribute(element.attributes[name] ?? "") + "\""
         }
         if element.children.isEmpty {
@@ -91,6 +94,11 @@ public enum XMLTreeWriter {
             }
         }
         out += "</" + tag + ">"
+    }
+
+    /// Namespaces in XML §3: "xmlns" and the xmlns namespace are reserved for declarations.
+    private static func isNamespaceDeclaration(_ name: QualifiedName) -> Bool {
+        (name.namespace.isEmpty && name.name == "xmlns") || name.namespace == "http://www.w3.org/2000/xmlns/"
     }
 
     /// Escapes character data (XML 1.0 §2.4).

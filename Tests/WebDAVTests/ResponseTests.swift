@@ -178,3 +178,36 @@ import Testing
         #expect(try XMLTreeParser.parse(body) == DAVCondition.errorElement([condition]))
     }
 }
+
+@Suite struct PropertyValueTests {
+    @Test func propertyElements() throws {
+        let principal = PropertyName.currentUserPrincipal.element(hrefs: ["/dav/principals/alice/"])
+        #expect(
+            String(decoding: XMLTreeWriter.fragment(principal), as: UTF8.self)
+                == #"<D:current-user-principal xmlns:D="DAV:"><D:href>/dav/principals/alice/</D:href></D:current-user-principal>"#
+        )
+        let resourceType = PropertyName.resourceType.element(children: [
+            XMLTreeElement(.davCollection), XMLTreeElement(.caldavCalendar),
+        ])
+        #expect(
+            String(decoding: XMLTreeWriter.fragment(resourceType), as: UTF8.self)
+                == #"<D:resourcetype xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav"><D:collection/><C:calendar/></D:resourcetype>"#
+        )
+        #expect(
+            PropertyName.getCTag.element(text: "42")
+                == XMLTreeElement(QualifiedName(XMLNamespace.calendarServer, "getctag"), text: "42"))
+        #expect(PropertyName.calendarColor.description == "{http://apple.com/ns/ical/}calendar-color")
+    }
+
+    /// A hand-built tree cannot rebind prefixes through an xmlns attribute.
+    @Test func writerDropsNamespaceDeclarationAttributes() throws {
+        let tree = XMLTreeElement(
+            .dav("prop"),
+            attributes: [
+                QualifiedName("", "xmlns"): "urn:evil", QualifiedName("http://www.w3.org/2000/xmlns/", "D"): "urn:evil",
+            ],
+            elements: [XMLTreeElement(QualifiedName("", "plain"))])
+        let parsed = try XMLTreeParser.parse(XMLTreeWriter.document(tree))
+        #expect(parsed == XMLTreeElement(.dav("prop"), elements: [XMLTreeElement(QualifiedName("", "plain"))]))
+    }
+}
