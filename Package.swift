@@ -24,6 +24,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
     ],
     targets: [
         // Foundations
@@ -67,6 +68,7 @@ let package = Package(
             dependencies: [.product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: strict
         ),
+        .target(name: "WebDAV", swiftSettings: strict),
         .target(
             name: "ServerSupport",
             dependencies: [
@@ -157,13 +159,32 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        .target(
+            name: "DAVServer",
+            dependencies: [
+                "WebDAV", "CalendarFormats", "MailStore", "Directory", .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "HTTPServer",
+            dependencies: [
+                "DAVServer", "Directory", "MailStore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
         // Executable
         .executableTarget(
             name: "mailroom",
             dependencies: [
                 "Config", "MIME", "ServerSupport", "MailStore", "Directory", "Delivery", "SMTPServer", "IMAPServer",
                 "POP3Server",
-                "DNS", "DKIM",
+                "DNS", "DKIM", "HTTPServer", "DAVServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -181,12 +202,15 @@ let package = Package(
         .testTarget(name: "MIMETests", dependencies: ["MIME"], swiftSettings: strict),
         .testTarget(name: "CalendarFormatsTests", dependencies: ["CalendarFormats"], swiftSettings: strict),
         .testTarget(name: "DNSTests", dependencies: ["DNS", "MailTestSupport"], swiftSettings: strict),
+        .testTarget(
+            name: "DAVServerTests", dependencies: ["DAVServer", "MailStore", "MailTestSupport"], swiftSettings: strict),
         .testTarget(name: "DKIMTests", dependencies: ["DKIM"], swiftSettings: strict),
         .testTarget(name: "SMTPProtocolTests", dependencies: ["SMTPProtocol"], swiftSettings: strict),
         .testTarget(name: "IMAPProtocolTests", dependencies: ["IMAPProtocol"], swiftSettings: strict),
         .testTarget(
             name: "IMAPServerTests", dependencies: ["IMAPServer", "IMAPProtocol", "MailStore"], swiftSettings: strict),
         .testTarget(name: "POP3ProtocolTests", dependencies: ["POP3Protocol"], swiftSettings: strict),
+        .testTarget(name: "WebDAVTests", dependencies: ["WebDAV"], swiftSettings: strict),
         .testTarget(name: "ServerSupportTests", dependencies: ["ServerSupport"], swiftSettings: strict),
         .testTarget(name: "MailStoreTests", dependencies: ["MailStore", "MailTestSupport"], swiftSettings: strict),
         .testTarget(name: "DirectoryTests", dependencies: ["Directory", "MailTestSupport"], swiftSettings: strict),
@@ -194,5 +218,37 @@ let package = Package(
             name: "DeliveryTests",
             dependencies: ["Delivery", "MailTestSupport", "MIME", "MailStore", "DNS", "SMTPProtocol", "Directory"],
             swiftSettings: strict),
+        // Fuzzing (libFuzzer): one harness library shared by the fuzz executables and the corpus replay tests.
+        // Build a fuzzer with scripts/fuzz; a plain `swift build` also builds them (as no-op executables).
+        .target(
+            name: "FuzzHarness",
+            dependencies: [
+                "IMAPProtocol", "SMTPProtocol", "POP3Protocol", "MIME", "DNS", "DKIM", "CalendarFormats",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            path: "Fuzz/Sources/FuzzHarness",
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "FuzzIMAPCommand", dependencies: ["FuzzHarness"], path: "Fuzz/Sources/FuzzIMAPCommand",
+            swiftSettings: strict),
+        .executableTarget(
+            name: "FuzzSMTPCommand", dependencies: ["FuzzHarness"], path: "Fuzz/Sources/FuzzSMTPCommand",
+            swiftSettings: strict),
+        .executableTarget(
+            name: "FuzzPOP3Command", dependencies: ["FuzzHarness"], path: "Fuzz/Sources/FuzzPOP3Command",
+            swiftSettings: strict),
+        .executableTarget(
+            name: "FuzzMIME", dependencies: ["FuzzHarness"], path: "Fuzz/Sources/FuzzMIME", swiftSettings: strict),
+        .executableTarget(
+            name: "FuzzDNSMessage", dependencies: ["FuzzHarness"], path: "Fuzz/Sources/FuzzDNSMessage",
+            swiftSettings: strict),
+        .executableTarget(
+            name: "FuzzDKIMHeader", dependencies: ["FuzzHarness"], path: "Fuzz/Sources/FuzzDKIMHeader",
+            swiftSettings: strict),
+        .executableTarget(
+            name: "FuzzICalendar", dependencies: ["FuzzHarness"], path: "Fuzz/Sources/FuzzICalendar",
+            swiftSettings: strict),
+        .testTarget(name: "FuzzCorpusTests", dependencies: ["FuzzHarness"], swiftSettings: strict),
     ]
 )

@@ -9,9 +9,11 @@
 // - The store is closed after every service has stopped.
 
 import Config
+import DAVServer
 import Delivery
 import Directory
 import Foundation
+import HTTPServer
 import IMAPServer
 import Logging
 import MailStore
@@ -26,7 +28,7 @@ struct ServerRuntime {
 
     /// Listener kinds that have a front-end (the switch in `run` builds them); the dev banner lists
     /// only these, and the others are reported as not implemented.
-    static let implemented: Set<ListenerKind> = [.smtp, .submission, .submissions, .imap, .imaps, .pop3, .pop3s]
+    static let implemented: Set<ListenerKind> = [.smtp, .submission, .submissions, .imap, .imaps, .pop3, .pop3s, .http]
 
     func run(banner: String?) async throws {
         var logger = Logger(label: "mailroom")
@@ -56,6 +58,10 @@ struct ServerRuntime {
         try? FileManager.default.removeItem(at: smtp.settings.spoolDirectory)
 
         var listeners: [Listener] = []
+        var httpListeners: [HTTPListener] = []
+        let http = HTTPServer(
+            settings: HTTPSettings(hostname: hostname), directory: directory,
+            dav: DAVService(store: store, logger: logger), logger: logger)
         for (kind, address) in config.listen.sorted(by: { $0.key < $1.key }) {
             let perIP = config.limits.connectionsPerIP
             switch kind {
@@ -88,13 +94,16 @@ struct ServerRuntime {
             case .imaps:
                 listeners.append(
                     imap.listener(name: "imaps", address: address, tls: .implicit(tls), connectionsPerIP: perIP))
-            case .http, .https:
-                // Front-ends that are not built yet: say so plainly rather than pretend.
+            case .http:
+                httpListeners.append(http.listener(name: "http", host: address.host, port: address.port))
+            case .https:
+                // Not built yet: say so plainly rather than pretend (put a TLS proxy in front of `http`).
                 logger.warning("listen.\(kind.rawValue) = \(address): this listener is not implemented yet")
             }
         }
 
         var services: [any Service] = listeners
+        services += httpListeners.map { $0 as any Service }
         services.append(TLSReloadService(providers: [tls], logger: logger))
         services.append(BlobSweeper(store: store, logger: logger))
         services.append(
@@ -109,10 +118,14 @@ struct ServerRuntime {
         services.removeAll()
 
         let bound = listeners
+        let boundHTTP = httpListeners
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await group.run() }
             tasks.addTask {
                 for listener in bound {
+                    _ = try await listener.boundAddress()
+                }
+                for listener in boundHTTP {
                     _ = try await listener.boundAddress()
                 }
                 if let banner { say(banner) }

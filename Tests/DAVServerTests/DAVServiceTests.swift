@@ -1,0 +1,161 @@
+// The DAV service in-process, over a real store in a temporary directory: requests in, responses out,
+// read like transcripts. Interop with real clients is in Tests/Interop/test_dav.py.
+
+import Foundation
+import MailStore
+import MailTestSupport
+import Testing
+
+@testable import DAVServer
+
+@Suite struct DAVServiceTests {
+    struct Setup {
+        let f: StoreFixture
+        let dav: DAVService
+        let account: AccountRecord
+
+        init() async throws {
+            f = try await StoreFixture.make()
+            dav = DAVService(store: f.store, logger: .init(label: "test"))
+            account = f.account
+        }
+
+        func send(_ method: String, _ path: String, _ body: String = "", headers: [String: String] = [:]) async
+            -> DAVResponse
+        {
+            await dav.handle(
+                DAVRequest(method: method, path: path, headers: headers, body: Array(body.utf8), account: account))
+        }
+
+        var calendar: String { "/dav/calendars/user@example.test/calendar/" }
+    }
+
+    static func event(_ uid: String, _ start: String = "20261201T090000Z", _ extra: String = "") -> String {
+        """
+        BEGIN:VCALENDAR\r
+        VERSION:2.0\r
+        PRODID:-//test//EN\r
+        BEGIN:VEVENT\r
+        UID:\(uid)\r
+        DTSTAMP:20261101T000000Z\r
+        DTSTART:\(start)\r
+        DURATION:PT1H\r
+        SUMMARY:Event \(uid)\r
+        \(extra)END:VEVENT\r
+        END:VCALENDAR\r
+
+        """
+    }
+
+    @Test func principalDiscovery() async throws {
+        let s = try await Setup()
+        let body = """
+            <propfind xmlns="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav" xmlns:R="urn:ietf:params:xml:ns:carddav">
+            <prop><current-user-principal/><C:calendar-home-set/><R:addressbook-home-set/><displayname/></prop></propfind>
+            """
+        let root = await s.send("PROPFIND", "/dav/", body, headers: ["depth": "0"])
+        #expect(root.status == 207)
+        let rootText = String(decoding: root.body, as: UTF8.self)
+        #expect(rootText.contains("/dav/principals/user@example.test/"))
+        let principal = await s.send("PROPFIND", "/dav/principals/user@example.test/", body, headers: ["depth": "0"])
+        let text = String(decoding: principal.body, as: UTF8.self)
+        #expect(text.contains("/dav/calendars/user@example.test/"))
+        #expect(text.contains("/dav/addressbooks/user@example.test/"))
+    }
+
+    @Test func defaultCollectionsAreListed() async throws {
+        let s = try await Setup()
+        let r = await s.send(
+            "PROPFIND", "/dav/calendars/user@example.test/",
+            "<propfind xmlns=\"DAV:\"><prop><displayname/><resourcetype/></prop></propfind>", headers: ["depth": "1"])
+        let text = String(decoding: r.body, as: UTF8.self)
+        #expect(r.status == 207)
+        #expect(text.contains("Calendar") && text.contains("Tasks"))
+        #expect(!text.contains("Contacts"))
+        #expect(
+            await s.send("PROPFIND", "/dav/calendars/user@example.test/", headers: ["depth": "infinity"]).status == 403)
+    }
+
+    @Test func putGetConditionalAndDelete() async throws {
+        let s = try await Setup()
+        let path = s.calendar + "a.ics"
+        let created = await s.send("PUT", path, Self.event("a"), headers: ["if-none-match": "*"])
+        #expect(created.status == 201)
+        let etag = try #require(created.header("ETag"))
+        let got = await s.send("GET", path)
+        #expect(
+            got.status == 200 && got.header("ETag") == etag
+                && String(decoding: got.body, as: UTF8.self).contains("UID:a"))
+        // If-None-Match: * on an existing resource, and a stale If-Match, both fail with 412 and change nothing.
+        #expect(await s.send("PUT", path, Self.event("a"), headers: ["if-none-match": "*"]).status == 412)
+        #expect(
+            await s.send("PUT", path, Self.event("a", "20261202T090000Z"), headers: ["if-match": "\"stale\""]).status
+                == 412)
+        let updated = await s.send("PUT", path, Self.event("a", "20261202T090000Z"), headers: ["if-match": etag])
+        #expect(updated.status == 204 && updated.header("ETag") != etag)
+        #expect(await s.send("DELETE", path, headers: ["if-match": etag]).status == 412)
+        #expect(await s.send("DELETE", path).status == 204)
+        #expect(await s.send("GET", path).status == 404)
+    }
+
+    @Test func invalidDataAndWrongComponentAreRefusedWithPreconditions() async throws {
+        let s = try await Setup()
+        let bad = await s.send("PUT", s.calendar + "bad.ics", "BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n")
+        #expect(bad.status == 403)
+        // The task list takes VTODO only (RFC 4791 §5.3.2.1 supported-calendar-component).
+        let wrong = await s.send("PUT", "/dav/calendars/user@example.test/tasks/e.ics", Self.event("e"))
+        #expect(
+            wrong.status == 403 && String(decoding: wrong.body, as: UTF8.self).contains("supported-calendar-component"))
+        #expect(await s.send("PUT", s.calendar + "one.ics", Self.event("same")).status == 201)
+        let conflict = await s.send("PUT", s.calendar + "two.ics", Self.event("same"))
+        #expect(conflict.status == 403 && String(decoding: conflict.body, as: UTF8.self).contains("no-uid-conflict"))
+    }
+
+    @Test func anotherAccountsPathsAreForbidden() async throws {
+        let s = try await Setup()
+        for (method, path) in [
+            ("PROPFIND", "/dav/principals/other@example.test/"),
+            ("GET", "/dav/calendars/other@example.test/calendar/x.ics"),
+            ("PUT", "/dav/calendars/other@example.test/calendar/x.ics"),
+            ("DELETE", "/dav/addressbooks/other@example.test/contacts/"),
+        ] {
+            #expect(await s.send(method, path, Self.event("x")).status == 403, "\(method) \(path)")
+        }
+    }
+
+    @Test func calendarQueryWithRecurrenceAndSync() async throws {
+        let s = try await Setup()
+        #expect(await s.send("PUT", s.calendar + "once.ics", Self.event("once", "20261201T090000Z")).status == 201)
+        #expect(
+            await s.send(
+                "PUT", s.calendar + "daily.ics",
+                Self.event("daily", "20261101T080000Z", "RRULE:FREQ=DAILY;COUNT=60\r\n")
+            )
+            .status == 201)
+        #expect(await s.send("PUT", s.calendar + "old.ics", Self.event("old", "20250101T090000Z")).status == 201)
+        let query = """
+            <C:calendar-query xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav"><D:prop><D:getetag/></D:prop>
+            <C:filter><C:comp-filter name="VCALENDAR"><C:comp-filter name="VEVENT">
+            <C:time-range start="20261201T000000Z" end="20261202T000000Z"/></C:comp-filter></C:comp-filter></C:filter>
+            </C:calendar-query>
+            """
+        let r = await s.send("REPORT", s.calendar, query, headers: ["depth": "1"])
+        let text = String(decoding: r.body, as: UTF8.self)
+        #expect(r.status == 207 && text.contains("once.ics") && text.contains("daily.ics") && !text.contains("old.ics"))
+
+        let initial = await s.send(
+            "REPORT", s.calendar,
+            "<D:sync-collection xmlns:D=\"DAV:\"><D:sync-token/><D:sync-level>1</D:sync-level><D:prop><D:getetag/></D:prop></D:sync-collection>"
+        )
+        let initialText = String(decoding: initial.body, as: UTF8.self)
+        let token = try #require(
+            initialText.components(separatedBy: "sync-token>").dropFirst().first?.components(separatedBy: "<").first)
+        #expect(await s.send("DELETE", s.calendar + "old.ics").status == 204)
+        let later = await s.send(
+            "REPORT", s.calendar,
+            "<D:sync-collection xmlns:D=\"DAV:\"><D:sync-token>\(token)</D:sync-token><D:sync-level>1</D:sync-level><D:prop><D:getetag/></D:prop></D:sync-collection>"
+        )
+        let laterText = String(decoding: later.body, as: UTF8.self)
+        #expect(laterText.contains("old.ics") && laterText.contains("404") && !laterText.contains("once.ics"))
+    }
+}
