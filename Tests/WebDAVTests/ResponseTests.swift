@@ -211,3 +211,54 @@ import Testing
         #expect(parsed == XMLTreeElement(.dav("prop"), elements: [XMLTreeElement(QualifiedName("", "plain"))]))
     }
 }
+
+@Suite struct MultistatusParserTests {
+    static let samples: [Multistatus] = [
+        Multistatus(responses: []),
+        Multistatus(
+            responses: [
+                .init(
+                    href: "/dav/calendars/alice/work/ev%201.ics",
+                    found: [
+                        PropertyName.getETag.element(text: "\"1-abc\""),
+                        PropertyName.calendarData.element(text: "BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n"),
+                    ], notFound: [.getCTag], forbidden: [.quotaUsedBytes]),
+                .init(href: "/dav/calendars/alice/work/gone.ics", status: .notFound),
+                .init(
+                    href: "/dav/calendars/alice/work/",
+                    body: .propStats([
+                        PropStat(
+                            properties: [PropertyName.resourceType.emptyElement], status: .forbidden,
+                            error: .cannotModifyProtectedProperty, responseDescription: "protected")
+                    ]), error: .calendarNoUIDConflict(href: "/dav/calendars/alice/work/other.ics"),
+                    responseDescription: "see error"),
+            ], responseDescription: "done", syncToken: "http://mailroom.example/sync/7"),
+    ]
+
+    @Test(arguments: samples)
+    func roundTrips(_ multistatus: Multistatus) throws {
+        #expect(try Multistatus.parse(multistatus.body) == multistatus)
+    }
+
+    static let bad: [(String, DAVRequestError)] = [
+        (#"<D:response xmlns:D="DAV:"/>"#, .unexpectedRoot(.dav("response"))),
+        (#"<D:multistatus xmlns:D="DAV:"><D:response/></D:multistatus>"#, .missingElement(.dav("href"))),
+        (
+            #"<D:multistatus xmlns:D="DAV:"><D:response><D:href>/a</D:href></D:response></D:multistatus>"#,
+            .missingElement(.dav("propstat"))
+        ),
+        (
+            #"<D:multistatus xmlns:D="DAV:"><D:response><D:href>/a</D:href><D:status>HTTP/1.1 2OO OK</D:status></D:response></D:multistatus>"#,
+            .invalidValue(element: .dav("status"), value: "HTTP/1.1 2OO OK")
+        ),
+        (
+            #"<D:multistatus xmlns:D="DAV:"><D:response><D:href>/a</D:href><D:propstat><D:status>HTTP/1.1 200 OK</D:status></D:propstat></D:response></D:multistatus>"#,
+            .missingElement(.dav("prop"))
+        ),
+    ]
+
+    @Test(arguments: bad)
+    func refusesBadMultistatus(_ body: String, _ expected: DAVRequestError) {
+        #expect(throws: expected) { try Multistatus.parse(bytes(body)) }
+    }
+}
