@@ -182,3 +182,83 @@ def test_carddav_put_query_multiget_and_sync(dav):
           '<D:sync-level>1</D:sync-level><D:prop/></D:sync-collection>'
     status, _, body = request(dav, "REPORT", book, body=bad)
     assert status == 403 and b"valid-sync-token" in body
+
+
+def test_vdirsyncer_two_way_sync_of_a_calendar_and_an_addressbook(dav, tmp_path):
+    import subprocess
+
+    local = tmp_path / "local"
+    (tmp_path / "status").mkdir()
+    url = f"http://127.0.0.1:{dav.ports['http']}/"
+    config = tmp_path / "vdirsyncer.conf"
+    config.write_text(f"""
+[general]
+status_path = "{tmp_path / 'status'}/"
+
+[pair cal]
+a = "cal_local"
+b = "cal_remote"
+collections = ["from b"]
+
+[storage cal_local]
+type = "filesystem"
+path = "{local / 'cal'}/"
+fileext = ".ics"
+
+[storage cal_remote]
+type = "caldav"
+url = "{url}"
+username = "alice@example.test"
+password = "{PASSWORD}"
+
+[pair card]
+a = "card_local"
+b = "card_remote"
+collections = ["from b"]
+
+[storage card_local]
+type = "filesystem"
+path = "{local / 'card'}/"
+fileext = ".vcf"
+
+[storage card_remote]
+type = "carddav"
+url = "{url}"
+username = "alice@example.test"
+password = "{PASSWORD}"
+""")
+
+    def vdirsyncer(*args):
+        res = subprocess.run(["vdirsyncer", "-c", str(config), *args], input="y\n" * 10, capture_output=True,
+                             text=True, timeout=120)
+        assert res.returncode == 0, res.stdout + res.stderr
+        return res.stdout + res.stderr
+
+    out = vdirsyncer("discover")
+    assert '"calendar"' in out and '"tasks"' in out and '"contacts"' in out
+    vdirsyncer("sync")
+    # Local additions go up.
+    (local / "cal" / "calendar" / "vd-1.ics").write_text(
+        event("vd-1@example.test", datetime.datetime(2026, 12, 10, 10, tzinfo=datetime.timezone.utc), "Local event"))
+    for uid, name in (("vd-grace", "Grace Hopper"), ("vd-ada", "Ada Lovelace")):
+        (local / "card" / "contacts" / f"{uid}.vcf").write_text(
+            f"BEGIN:VCARD\r\nVERSION:3.0\r\nUID:{uid}\r\nFN:{name}\r\nN:{name.split()[1]};{name.split()[0]};;;\r\n"
+            "END:VCARD\r\n")
+    vdirsyncer("sync")
+    calendar = client(dav).principal().calendars()[0]
+    assert [str(e.icalendar_component["SUMMARY"]) for e in calendar.events()] == ["Local event"]
+    # A local edit goes up.
+    ics = local / "cal" / "calendar" / "vd-1.ics"
+    ics.write_text(ics.read_text().replace("Local event", "Edited locally"))
+    vdirsyncer("sync")
+    events = [str(e.icalendar_component["SUMMARY"]) for e in client(dav).principal().calendars()[0].events()]
+    assert events == ["Edited locally"]
+    # A server-side delete comes down.
+    status, _, body = request(
+        dav, "PROPFIND", "/dav/addressbooks/alice@example.test/contacts/", headers={"Depth": "1"},
+        body='<d:propfind xmlns:d="DAV:"><d:prop><d:getetag/></d:prop></d:propfind>')
+    hrefs = [h.split(b"<")[0].decode() for h in body.split(b"<D:href>")[1:]]
+    grace = next(h for h in hrefs if "grace" in h)
+    assert request(dav, "DELETE", grace)[0] == 204
+    vdirsyncer("sync")
+    assert sorted(p.name for p in (local / "card" / "contacts").iterdir()) == ["vd-ada.vcf"]
