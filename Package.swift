@@ -169,8 +169,10 @@ let package = Package(
         .target(
             name: "HTTPServer",
             dependencies: [
-                "DAVServer", "Directory", "MailStore",
+                "DAVServer", "Directory", "MailStore", "ServerSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),

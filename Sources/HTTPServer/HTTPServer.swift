@@ -19,9 +19,12 @@ import Directory
 import Foundation
 internal import HTTPTypes
 internal import Hummingbird
+internal import HummingbirdCore
 import Logging
 import MailStore
 import NIOCore
+import NIOSSL
+import ServerSupport
 import ServiceLifecycle
 import Synchronization
 
@@ -247,21 +250,51 @@ public final class HTTPServer: Sendable {
         self.logger = logger
     }
 
-    /// A plain-HTTP listener on `host:port` (behind a TLS-terminating proxy, or loopback clients).
-    /// HTTPS on the `https` listener is not built yet.
-    public func listener(name: String, host: String, port: Int) -> HTTPListener {
+    /// A listener on `host:port`: plain HTTP (behind a TLS-terminating proxy, or loopback clients), or with
+    /// `tls` HTTPS with the mail listeners' certificate (reloaded on SIGHUP like theirs).
+    public func listener(name: String, host: String, port: Int, tls: TLSProvider? = nil) -> HTTPListener {
         var log = logger
         log[metadataKey: "listener"] = "\(name)"
         let responder = MailroomResponder(
-            settings: settings, directory: directory, dav: dav, credentials: credentials, isTLS: false, logger: log)
+            settings: settings, directory: directory, dav: dav, credentials: credentials, isTLS: tls != nil,
+            logger: log)
         let bound = BoundAddress()
+        let server: HTTPServerBuilder
+        if let tls {
+            server = HTTPServerBuilder { responder in
+                ProviderTLSChannel(base: HTTP1Channel(responder: responder), provider: tls)
+            }
+        } else {
+            server = .http1()
+        }
         let application = Application(
-            responder: responder, server: .http1(),
+            responder: responder, server: server,
             configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: "Mailroom"),
             onServerRunning: { channel in
                 if let address = channel.localAddress { bound.set(address) }
             },
             logger: log)
         return HTTPListener(runApplication: { try await application.run() }, bound: bound)
+    }
+}
+
+/// TLS in front of an HTTP/1 channel with the context the provider holds when the connection arrives, so a
+/// certificate reloaded on SIGHUP is used by new HTTPS connections as by the mail listeners (RFC 8446 via NIOSSL).
+struct ProviderTLSChannel<Base: ServerChildChannel>: ServerChildChannel {
+    typealias Value = Base.Value
+    let base: Base
+    let provider: TLSProvider
+
+    func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
+        let context = provider.context
+        return channel.eventLoop.makeCompletedFuture {
+            try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: context))
+        }.flatMap {
+            base.setup(channel: channel, logger: logger)
+        }
+    }
+
+    func handle(value: Value, logger: Logger) async {
+        await base.handle(value: value, logger: logger)
     }
 }

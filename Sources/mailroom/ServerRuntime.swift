@@ -28,7 +28,9 @@ struct ServerRuntime {
 
     /// Listener kinds that have a front-end (the switch in `run` builds them); the dev banner lists
     /// only these, and the others are reported as not implemented.
-    static let implemented: Set<ListenerKind> = [.smtp, .submission, .submissions, .imap, .imaps, .pop3, .pop3s, .http]
+    static let implemented: Set<ListenerKind> = [
+        .smtp, .submission, .submissions, .imap, .imaps, .pop3, .pop3s, .http, .https,
+    ]
 
     func run(banner: String?) async throws {
         var logger = Logger(label: "mailroom")
@@ -97,8 +99,7 @@ struct ServerRuntime {
             case .http:
                 httpListeners.append(http.listener(name: "http", host: address.host, port: address.port))
             case .https:
-                // Not built yet: say so plainly rather than pretend (put a TLS proxy in front of `http`).
-                logger.warning("listen.\(kind.rawValue) = \(address): this listener is not implemented yet")
+                httpListeners.append(http.listener(name: "https", host: address.host, port: address.port, tls: tls))
             }
         }
 

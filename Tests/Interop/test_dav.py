@@ -262,3 +262,26 @@ password = "{PASSWORD}"
     assert request(dav, "DELETE", grace)[0] == 204
     vdirsyncer("sync")
     assert sorted(p.name for p in (local / "card" / "contacts").iterdir()) == ["vd-ada.vcf"]
+
+
+def test_https_listener_with_the_servers_certificate(tmp_path):
+    import ssl
+
+    m = Mailroom(tmp_path, listeners=("https",))
+    m.add_user("alice@example.test", PASSWORD)
+    m.start()
+    try:
+        ctx = ssl.create_default_context()
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+        conn = http.client.HTTPSConnection("127.0.0.1", m.ports["https"], timeout=30, context=ctx)
+        conn.request("GET", "/healthz")
+        r = conn.getresponse()
+        assert r.status == 200 and r.read() == b"ok\n"
+        assert conn.sock.version() in ("TLSv1.2", "TLSv1.3")
+        conn.close()
+        principal = caldav.DAVClient(url=f"https://127.0.0.1:{m.ports['https']}/", username="alice@example.test",
+                                     password=PASSWORD, ssl_verify_cert=False).principal()
+        assert sorted(c.get_display_name() for c in principal.calendars()) == ["Calendar", "Tasks"]
+    finally:
+        m.stop()
