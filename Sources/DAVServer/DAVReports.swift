@@ -23,7 +23,8 @@ extension DAVService {
         let c = try await existingCollection(a, kind, name)
         switch (report, kind) {
         case (.calendarMultiget(let m), .calendar):
-            return try await multiget(a, c, hrefs: m.hrefs, properties: m.properties, dataName: .calendarData)
+            return try await multiget(
+                a, c, hrefs: m.hrefs, properties: m.properties, calendarData: m.calendarData, dataName: .calendarData)
         case (.addressbookMultiget(let m), .addressbook):
             return try await multiget(a, c, hrefs: m.hrefs, properties: m.properties, dataName: .addressData)
         case (.calendarQuery(let q), .calendar):
@@ -39,7 +40,8 @@ extension DAVService {
 
     /// The properties of one object for a report; calendar-data / address-data come from the content.
     func objectResponse(
-        _ a: AccountRecord, _ c: DAVCollection, _ o: DAVObject, properties: PropertySelection?
+        _ a: AccountRecord, _ c: DAVCollection, _ o: DAVObject, properties: PropertySelection?,
+        calendarData: CalendarDataRequest? = nil
     ) async throws -> Multistatus.Response {
         let names: [PropertyName]
         switch properties {
@@ -52,7 +54,7 @@ extension DAVService {
         var missing: [PropertyName] = []
         for name in names {
             if name == .calendarData || name == .addressData {
-                found.append(XMLTreeElement(name.qualifiedName, text: String(decoding: o.content, as: UTF8.self)))
+                found.append(XMLTreeElement(name.qualifiedName, text: Self.data(o, calendarData)))
             } else if let value = try await live(name, of: .object(a, c, summary), account: a) {
                 found.append(value)
             } else {
@@ -63,9 +65,21 @@ extension DAVService {
         return Multistatus.Response(href: href, found: found, notFound: missing)
     }
 
+    /// The resource as returned in calendar-data: as stored, or with its recurrence expanded (RFC 4791 §9.6.5).
+    /// limit-recurrence-set and comp/prop selection return the whole resource, a superset the RFC allows
+    /// clients to receive from servers that do not trim.
+    static func data(_ o: DAVObject, _ request: CalendarDataRequest?) -> String {
+        if case .expand(let range)? = request?.recurrence, let object = try? ICalendarObject.parse(o.content),
+            let expanded = try? RecurrenceExpander(object: object).expandedObject(object, in: range)
+        {
+            return expanded.object.serialized
+        }
+        return String(decoding: o.content, as: UTF8.self)
+    }
+
     func multiget(
         _ a: AccountRecord, _ c: DAVCollection, hrefs: [String], properties: PropertySelection?,
-        dataName: PropertyName
+        calendarData: CalendarDataRequest? = nil, dataName: PropertyName
     ) async throws -> DAVResponse {
         var responses: [Multistatus.Response] = []
         for href in hrefs {
@@ -76,7 +90,7 @@ extension DAVService {
                 responses.append(Multistatus.Response(href: href, status: .notFound))
                 continue
             }
-            responses.append(try await objectResponse(a, c, o, properties: properties))
+            responses.append(try await objectResponse(a, c, o, properties: properties, calendarData: calendarData))
         }
         return multistatus(Multistatus(responses: responses))
     }
@@ -100,7 +114,8 @@ extension DAVService {
             guard let object = try? ICalendarObject.parse(o.content) else { continue }
             let evaluator = FilterEvaluator(expander: RecurrenceExpander(object: object))
             if evaluator.matches(q.filter, component: object.calendar, in: object) {
-                responses.append(try await objectResponse(a, c, o, properties: q.properties))
+                responses.append(
+                    try await objectResponse(a, c, o, properties: q.properties, calendarData: q.calendarData))
             }
         }
         return multistatus(Multistatus(responses: responses))
@@ -187,7 +202,7 @@ struct FilterEvaluator {
         case .isNotDefined:
             return false
         case .matches(let timeRange, let props, let comps):
-            if let timeRange {
+            if let timeRange, component.key != "VALARM" {
                 let overrides = object.calendar.components(component.key).filter {
                     $0.property("RECURRENCE-ID") != nil && $0.uid == component.uid
                 }
@@ -201,6 +216,16 @@ struct FilterEvaluator {
                 switch sub.test {
                 case .isNotDefined:
                     if !children.isEmpty { return false }
+                case .matches(let range?, _, _) where sub.name.uppercased() == "VALARM":
+                    // RFC 4791 §9.9: an alarm matches when one of its triggers (for every instance of the
+                    // parent) falls in the range.
+                    let overrides = object.calendar.components(component.key).filter {
+                        $0.property("RECURRENCE-ID") != nil && $0.uid == component.uid
+                    }
+                    guard !children.isEmpty,
+                        (try? expander.alarmTriggers(component, overrides: overrides, range: range.range)) == true
+                    else { return false }
+                    if !children.contains(where: { test(sub, component: $0, in: object) }) { return false }
                 case .matches:
                     // Overrides (RECURRENCE-ID) are judged with their master, not on their own.
                     let candidates = children.filter {

@@ -71,17 +71,10 @@ extension DAVService {
         }
     }
 
-    /// The UTC span of every instance, for the store's prefilter: exact for a single instance, unbounded
-    /// (nil) for recurring components (the query then evaluates the recurrence).
-    static func span(of v: ValidatedCalendarObject) -> (Date, Date)? {
-        guard !v.isRecurring else { return nil }
-        let expander = RecurrenceExpander(object: v.object)
-        guard let master = v.object.master(uid: v.uid),
-            let occurrences = try? expander.expand(master, in: Date.distantPast..<Date.distantFuture, limit: 2)
-                .occurrences,
-            occurrences.count == 1, let only = occurrences.first
-        else { return nil }
-        return (only.start, max(only.end, only.start))
+    /// The UTC span of every instance, for the store's prefilter (nil ends are unbounded, e.g. an endless RRULE).
+    static func span(of v: ValidatedCalendarObject) -> (Date?, Date?)? {
+        guard let bounds = try? RecurrenceExpander(object: v.object).bounds(of: v.object) else { return nil }
+        return (bounds.start, bounds.end)
     }
 
     func put(_ request: DAVRequest, _ target: Target) async throws -> DAVResponse {

@@ -158,4 +158,45 @@ import Testing
         let laterText = String(decoding: later.body, as: UTF8.self)
         #expect(laterText.contains("old.ics") && laterText.contains("404") && !laterText.contains("once.ics"))
     }
+
+    @Test func expandAlarmsAndBoundedRecurrence() async throws {
+        let s = try await Setup()
+        let alarm = "BEGIN:VALARM\r\nACTION:DISPLAY\r\nDESCRIPTION:soon\r\nTRIGGER:-PT15M\r\nEND:VALARM\r\n"
+        #expect(
+            await s.send(
+                "PUT", s.calendar + "daily.ics",
+                Self.event("daily", "20261101T080000Z", "RRULE:FREQ=DAILY;COUNT=3\r\n" + alarm)
+            )
+            .status == 201)
+        // After the last instance: nothing (the stored span of a bounded series is exact).
+        let later = """
+            <C:calendar-query xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav"><D:prop><D:getetag/></D:prop>
+            <C:filter><C:comp-filter name="VCALENDAR"><C:comp-filter name="VEVENT">
+            <C:time-range start="20261104T000000Z" end="20270101T000000Z"/></C:comp-filter></C:comp-filter></C:filter>
+            </C:calendar-query>
+            """
+        #expect(!String(decoding: await s.send("REPORT", s.calendar, later).body, as: UTF8.self).contains("daily.ics"))
+        // The alarm of the second instance fires at 07:45 on 2 November.
+        func alarmQuery(_ start: String, _ end: String) -> String {
+            """
+            <C:calendar-query xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav"><D:prop><D:getetag/></D:prop>
+            <C:filter><C:comp-filter name="VCALENDAR"><C:comp-filter name="VEVENT"><C:comp-filter name="VALARM">
+            <C:time-range start="\(start)" end="\(end)"/></C:comp-filter></C:comp-filter></C:comp-filter></C:filter>
+            </C:calendar-query>
+            """
+        }
+        let hit = await s.send("REPORT", s.calendar, alarmQuery("20261102T074000Z", "20261102T075000Z"))
+        #expect(String(decoding: hit.body, as: UTF8.self).contains("daily.ics"))
+        let miss = await s.send("REPORT", s.calendar, alarmQuery("20261102T075000Z", "20261102T080000Z"))
+        #expect(!String(decoding: miss.body, as: UTF8.self).contains("daily.ics"))
+        // CALDAV:expand returns the instances in the range as separate components with RECURRENCE-ID.
+        let multiget = """
+            <C:calendar-multiget xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav"><D:prop><D:getetag/>
+            <C:calendar-data><C:expand start="20261101T000000Z" end="20261103T000000Z"/></C:calendar-data></D:prop>
+            <D:href>\(s.calendar)daily.ics</D:href></C:calendar-multiget>
+            """
+        let expanded = String(decoding: await s.send("REPORT", s.calendar, multiget).body, as: UTF8.self)
+        #expect(expanded.components(separatedBy: "BEGIN:VEVENT").count - 1 == 2)
+        #expect(expanded.contains("RECURRENCE-ID") && !expanded.contains("RRULE"))
+    }
 }
