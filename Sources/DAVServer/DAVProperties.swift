@@ -175,7 +175,10 @@ extension DAVService {
             case .supportedReportSet:
                 let reports: [QualifiedName] =
                     c.kind == .calendar
-                    ? [.caldav("calendar-query"), .caldav("calendar-multiget"), .dav("sync-collection")]
+                    ? [
+                        .caldav("calendar-query"), .caldav("calendar-multiget"), .caldav("free-busy-query"),
+                        .dav("sync-collection"),
+                    ]
                     : [.carddav("addressbook-query"), .carddav("addressbook-multiget"), .dav("sync-collection")]
                 return ReportRequest.supportedReportSet(reports)
             case .currentUserPrivilegeSet:  // RFC 3744 §5.4: the owner may do everything

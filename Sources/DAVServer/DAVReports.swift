@@ -33,6 +33,8 @@ extension DAVService {
             return try await addressbookQuery(a, c, q)
         case (.syncCollection(let s), _):
             return try await syncCollection(a, c, s)
+        case (.freeBusyQuery(let q), .calendar):
+            return try await freeBusy(c, q)
         default:
             return errorBody(403, .supportedReport)
         }
@@ -119,6 +121,56 @@ extension DAVService {
             }
         }
         return multistatus(Multistatus(responses: responses))
+    }
+
+    // MARK: free-busy-query
+
+    /// RFC 4791 §7.10: a VFREEBUSY of the busy time in the range: every instance of every event that is
+    /// not transparent or cancelled, clipped to the range, BUSY-TENTATIVE for tentative ones, merged per type.
+    func freeBusy(_ c: DAVCollection, _ q: FreeBusyQuery) async throws -> DAVResponse {
+        let range = q.timeRange.range
+        var busy: [String: [(Date, Date)]] = [:]
+        for o in try await store.objects(
+            collection: c.id, overlapping: (range.lowerBound, range.upperBound), component: "VEVENT")
+        {
+            guard let object = try? ICalendarObject.parse(o.content) else { continue }
+            let expander = RecurrenceExpander(object: object)
+            let events = object.calendar.components("VEVENT")
+            for master in events where master.property("RECURRENCE-ID") == nil {
+                let overrides = events.filter { $0.property("RECURRENCE-ID") != nil && $0.uid == master.uid }
+                guard let expansion = try? expander.expand(master, overrides: overrides, in: range) else { continue }
+                for occurrence in expansion.occurrences where !occurrence.isCancelled {
+                    let component = occurrence.override ?? master
+                    if component.property("TRANSP")?.value.uppercased() == "TRANSPARENT" { continue }
+                    if component.status == .cancelled { continue }
+                    let type = component.status == .tentative ? "BUSY-TENTATIVE" : "BUSY"
+                    let start = max(occurrence.start, range.lowerBound)
+                    let end = min(occurrence.end, range.upperBound)
+                    if start < end { busy[type, default: []].append((start, end)) }
+                }
+            }
+        }
+        func stamp(_ d: Date) -> String { UTCDateTime.format(d) }
+        var lines = [
+            "BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Mailroom//CalDAV//EN", "BEGIN:VFREEBUSY",
+            "DTSTAMP:\(stamp(Date()))", "DTSTART:\(stamp(range.lowerBound))", "DTEND:\(stamp(range.upperBound))",
+        ]
+        for type in busy.keys.sorted() {
+            // Merge overlapping periods (RFC 5545 §3.8.2.6: periods of one FBTYPE, sorted).
+            var merged: [(Date, Date)] = []
+            for (start, end) in busy[type, default: []].sorted(by: { $0.0 < $1.0 }) {
+                if let last = merged.last, start <= last.1 {
+                    merged[merged.count - 1].1 = max(last.1, end)
+                } else {
+                    merged.append((start, end))
+                }
+            }
+            for (start, end) in merged { lines.append("FREEBUSY;FBTYPE=\(type):\(stamp(start))/\(stamp(end))") }
+        }
+        lines += ["END:VFREEBUSY", "END:VCALENDAR", ""]
+        return DAVResponse(
+            status: 200, headers: [("Content-Type", "text/calendar; charset=utf-8")],
+            body: Array(lines.joined(separator: "\r\n").utf8))
     }
 
     // MARK: addressbook-query

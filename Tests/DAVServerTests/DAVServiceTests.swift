@@ -199,4 +199,27 @@ import Testing
         #expect(expanded.components(separatedBy: "BEGIN:VEVENT").count - 1 == 2)
         #expect(expanded.contains("RECURRENCE-ID") && !expanded.contains("RRULE"))
     }
+
+    @Test func freeBusyMergesBusyTimeAndSkipsTransparentAndCancelled() async throws {
+        let s = try await Setup()
+        for (name, start, extra) in [
+            ("a", "20261201T090000Z", ""), ("b", "20261201T093000Z", ""),  // overlap: 09:00-10:30
+            ("t", "20261201T120000Z", "STATUS:TENTATIVE\r\n"), ("x", "20261201T140000Z", "TRANSP:TRANSPARENT\r\n"),
+            ("c", "20261201T160000Z", "STATUS:CANCELLED\r\n"),
+            ("r", "20261130T170000Z", "RRULE:FREQ=DAILY;COUNT=3\r\n"),
+        ] {
+            #expect(await s.send("PUT", s.calendar + "\(name).ics", Self.event(name, start, extra)).status == 201)
+        }
+        let query = """
+            <C:free-busy-query xmlns:C="urn:ietf:params:xml:ns:caldav">
+            <C:time-range start="20261201T000000Z" end="20261202T000000Z"/></C:free-busy-query>
+            """
+        let r = await s.send("REPORT", s.calendar, query, headers: ["depth": "1"])
+        let text = String(decoding: r.body, as: UTF8.self)
+        #expect(r.status == 200 && r.header("Content-Type")?.hasPrefix("text/calendar") == true)
+        #expect(text.contains("FREEBUSY;FBTYPE=BUSY:20261201T090000Z/20261201T103000Z\r\n"))
+        #expect(text.contains("FREEBUSY;FBTYPE=BUSY:20261201T170000Z/20261201T180000Z\r\n"))
+        #expect(text.contains("FREEBUSY;FBTYPE=BUSY-TENTATIVE:20261201T120000Z/20261201T130000Z\r\n"))
+        #expect(!text.contains("T140000Z") && !text.contains("T160000Z"))
+    }
 }

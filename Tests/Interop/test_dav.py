@@ -91,6 +91,11 @@ def test_caldav_library_calendars_events_tasks_and_sync(dav):
                         expand=False)
     summaries = sorted(str(e.icalendar_component["SUMMARY"]) for e in found)
     assert summaries == ["Kick-off", "Weekly"]
+    # Free/busy over the same day (RFC 4791 §7.10): the kick-off and the weekly instance are busy.
+    fb = work.freebusy_request(base - datetime.timedelta(hours=1), base + datetime.timedelta(days=1))
+    data = fb.data.replace("\r\n", "\n").replace("\n ", "")
+    assert "FREEBUSY;FBTYPE=BUSY:20261201T090000Z/20261201T100000Z" in data  # the kick-off
+    assert "FREEBUSY;FBTYPE=BUSY:20261201T110000Z/20261201T120000Z" in data  # the weekly series' instance
     # A window between two instances of the series matches nothing.
     between = work.search(start=base + datetime.timedelta(days=1), end=base + datetime.timedelta(days=2), event=True,
                           expand=False)
