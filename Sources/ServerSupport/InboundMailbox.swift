@@ -155,17 +155,28 @@ final class InboundMailbox: Sendable {
             defer { group.cancelAll() }
             return try await withTaskCancellationHandler {
                 try await withCheckedThrowingContinuation { continuation in
-                    let immediate: Result<InboundEvent?, any Error>? = state.withLock { state in
-                        if Task.isCancelled { return .failure(CancellationError()) }
-                        if observeShutdown, state.shutdownSignalPending {
-                            state.shutdownSignalPending = false
-                            return .failure(ConnectionError.shutdownRequested)
+                    let (immediate, producer): (Result<InboundEvent?, any Error>?, CheckedContinuation<Void, Never>?) =
+                        state.withLock {
+                            state in
+                            if Task.isCancelled { return (.failure(CancellationError()), nil) }
+                            if observeShutdown, state.shutdownSignalPending {
+                                state.shutdownSignalPending = false
+                                return (.failure(ConnectionError.shutdownRequested), nil)
+                            }
+                            if let event = state.popFirst() {
+                                // Events queued between `next` and here: taking one may bring the queue under
+                                // the watermark, so a producer suspended in `push` must be resumed now, or it
+                                // waits for a drain while this reader waits for data (a hang seen in large
+                                // APPENDs).
+                                let producer = state.queuedBytes <= highWatermark ? state.producer : nil
+                                if producer != nil { state.producer = nil }
+                                return (.success(event), producer)
+                            }
+                            if state.finished { return (.success(nil), nil) }
+                            state.reader = (id, observeShutdown, continuation)
+                            return (nil, nil)
                         }
-                        if let event = state.popFirst() { return .success(event) }
-                        if state.finished { return .success(nil) }
-                        state.reader = (id, observeShutdown, continuation)
-                        return nil
-                    }
+                    producer?.resume()
                     if let immediate { continuation.resume(with: immediate) }
                 }
             } onCancel: {
