@@ -26,7 +26,8 @@ extension DAVService {
             return try await multiget(
                 a, c, hrefs: m.hrefs, properties: m.properties, calendarData: m.calendarData, dataName: .calendarData)
         case (.addressbookMultiget(let m), .addressbook):
-            return try await multiget(a, c, hrefs: m.hrefs, properties: m.properties, dataName: .addressData)
+            return try await multiget(
+                a, c, hrefs: m.hrefs, properties: m.properties, addressData: m.addressData, dataName: .addressData)
         case (.calendarQuery(let q), .calendar):
             return try await calendarQuery(a, c, q)
         case (.addressbookQuery(let q), .addressbook):
@@ -43,7 +44,7 @@ extension DAVService {
     /// The properties of one object for a report; calendar-data / address-data come from the content.
     func objectResponse(
         _ a: AccountRecord, _ c: DAVCollection, _ o: DAVObject, properties: PropertySelection?,
-        calendarData: CalendarDataRequest? = nil
+        calendarData: CalendarDataRequest? = nil, addressData: AddressDataRequest? = nil
     ) async throws -> Multistatus.Response {
         let names: [PropertyName]
         switch properties {
@@ -55,8 +56,10 @@ extension DAVService {
         var found: [XMLTreeElement] = []
         var missing: [PropertyName] = []
         for name in names {
-            if name == .calendarData || name == .addressData {
-                found.append(XMLTreeElement(name.qualifiedName, text: Self.data(o, calendarData)))
+            if name == .calendarData {
+                found.append(XMLTreeElement(name.qualifiedName, text: DataSelection.calendar(o.content, calendarData)))
+            } else if name == .addressData {
+                found.append(XMLTreeElement(name.qualifiedName, text: DataSelection.address(o.content, addressData)))
             } else if let value = try await live(name, of: .object(a, c, summary), account: a) {
                 found.append(value)
             } else {
@@ -67,21 +70,9 @@ extension DAVService {
         return Multistatus.Response(href: href, found: found, notFound: missing)
     }
 
-    /// The resource as returned in calendar-data: as stored, or with its recurrence expanded (RFC 4791 §9.6.5).
-    /// limit-recurrence-set and comp/prop selection return the whole resource, a superset the RFC allows
-    /// clients to receive from servers that do not trim.
-    static func data(_ o: DAVObject, _ request: CalendarDataRequest?) -> String {
-        if case .expand(let range)? = request?.recurrence, let object = try? ICalendarObject.parse(o.content),
-            let expanded = try? RecurrenceExpander(object: object).expandedObject(object, in: range)
-        {
-            return expanded.object.serialized
-        }
-        return String(decoding: o.content, as: UTF8.self)
-    }
-
     func multiget(
         _ a: AccountRecord, _ c: DAVCollection, hrefs: [String], properties: PropertySelection?,
-        calendarData: CalendarDataRequest? = nil, dataName: PropertyName
+        calendarData: CalendarDataRequest? = nil, addressData: AddressDataRequest? = nil, dataName: PropertyName
     ) async throws -> DAVResponse {
         var responses: [Multistatus.Response] = []
         for href in hrefs {
@@ -92,7 +83,9 @@ extension DAVService {
                 responses.append(Multistatus.Response(href: href, status: .notFound))
                 continue
             }
-            responses.append(try await objectResponse(a, c, o, properties: properties, calendarData: calendarData))
+            responses.append(
+                try await objectResponse(
+                    a, c, o, properties: properties, calendarData: calendarData, addressData: addressData))
         }
         return multistatus(Multistatus(responses: responses))
     }
@@ -187,7 +180,8 @@ extension DAVService {
                     truncated = true
                     break
                 }
-                responses.append(try await objectResponse(a, c, o, properties: q.properties))
+                responses.append(
+                    try await objectResponse(a, c, o, properties: q.properties, addressData: q.addressData))
             }
         }
         if truncated {
@@ -218,7 +212,9 @@ extension DAVService {
         let wanted = PropertySelection.prop(s.properties.isEmpty ? [.getETag] : s.properties)
         let objects = try await store.objects(collection: c.id, names: changes.changed.map(\.name))
         for o in objects {
-            responses.append(try await objectResponse(a, c, o, properties: wanted))
+            responses.append(
+                try await objectResponse(
+                    a, c, o, properties: wanted, calendarData: s.calendarData, addressData: s.addressData))
         }
         for name in changes.deleted {
             responses.append(

@@ -222,4 +222,107 @@ import Testing
         #expect(text.contains("FREEBUSY;FBTYPE=BUSY-TENTATIVE:20261201T120000Z/20261201T130000Z\r\n"))
         #expect(!text.contains("T140000Z") && !text.contains("T160000Z"))
     }
+
+    @Test func calendarDataSelectionAndLimitRecurrenceSet() async throws {
+        let s = try await Setup()
+        // A weekly series with two overrides: one moved into December, one in January.
+        let body = """
+            BEGIN:VCALENDAR\r
+            VERSION:2.0\r
+            PRODID:-//test//EN\r
+            BEGIN:VEVENT\r
+            UID:weekly\r
+            DTSTAMP:20261101T000000Z\r
+            DTSTART:20261201T090000Z\r
+            DURATION:PT1H\r
+            RRULE:FREQ=WEEKLY;COUNT=10\r
+            SUMMARY:Standup\r
+            LOCATION:Room 1\r
+            BEGIN:VALARM\r
+            ACTION:DISPLAY\r
+            DESCRIPTION:soon\r
+            TRIGGER:-PT15M\r
+            END:VALARM\r
+            END:VEVENT\r
+            BEGIN:VEVENT\r
+            UID:weekly\r
+            DTSTAMP:20261101T000000Z\r
+            RECURRENCE-ID:20261208T090000Z\r
+            DTSTART:20261208T100000Z\r
+            DURATION:PT1H\r
+            SUMMARY:Standup moved\r
+            END:VEVENT\r
+            BEGIN:VEVENT\r
+            UID:weekly\r
+            DTSTAMP:20261101T000000Z\r
+            RECURRENCE-ID:20270105T090000Z\r
+            DTSTART:20270105T110000Z\r
+            DURATION:PT1H\r
+            SUMMARY:Standup in January\r
+            END:VEVENT\r
+            END:VCALENDAR\r
+
+            """
+        #expect(await s.send("PUT", s.calendar + "weekly.ics", body).status == 201)
+        func multiget(_ data: String) async -> String {
+            let report = """
+                <C:calendar-multiget xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav"><D:prop>
+                \(data)</D:prop><D:href>\(s.calendar)weekly.ics</D:href></C:calendar-multiget>
+                """
+            return String(decoding: await s.send("REPORT", s.calendar, report).body, as: UTF8.self)
+        }
+        // A bare calendar-data is the resource as stored.
+        let whole = await multiget("<C:calendar-data/>")
+        #expect(whole.contains("LOCATION:Room 1") && whole.contains("Standup in January"))
+        // RFC 4791 §9.6.6: the master and only the overrides that affect instances in the range.
+        let limited = await multiget(
+            #"<C:calendar-data><C:limit-recurrence-set start="20261201T000000Z" end="20261231T000000Z"/></C:calendar-data>"#
+        )
+        #expect(limited.contains("RRULE:FREQ=WEEKLY") && limited.contains("Standup moved"))
+        #expect(!limited.contains("Standup in January"))
+        // RFC 4791 §9.6.1: only the named properties and components; novalue keeps the name only.
+        let selected = await multiget(
+            """
+            <C:calendar-data><C:comp name="VCALENDAR"><C:prop name="VERSION"/><C:comp name="VEVENT">
+            <C:prop name="UID"/><C:prop name="SUMMARY"/><C:prop name="DTSTART"/><C:prop name="LOCATION" novalue="yes"/>
+            <C:comp name="VALARM"/></C:comp></C:comp></C:calendar-data>
+            """)
+        #expect(selected.contains("VERSION:2.0") && !selected.contains("PRODID"))
+        #expect(selected.contains("SUMMARY:Standup") && selected.contains("LOCATION:"))
+        #expect(!selected.contains("DURATION") && !selected.contains("RRULE") && !selected.contains("Room 1"))
+        // A comp with no prop and no comp children is returned whole (the VALARM stays).
+        #expect(selected.contains("BEGIN:VALARM") && selected.contains("TRIGGER:-PT15M"))
+        let noAlarms = await multiget(
+            """
+            <C:calendar-data><C:comp name="VCALENDAR"><C:allprop/><C:comp name="VEVENT"><C:allprop/></C:comp>
+            </C:comp></C:calendar-data>
+            """)
+        #expect(noAlarms.contains("RRULE:FREQ=WEEKLY") && !noAlarms.contains("BEGIN:VALARM"))
+    }
+
+    @Test func addressDataPropertySelection() async throws {
+        let s = try await Setup()
+        let card = """
+            BEGIN:VCARD\r
+            VERSION:4.0\r
+            UID:card-1\r
+            FN:Ada Lovelace\r
+            EMAIL:ada@example.test\r
+            TEL:+44 20 0000 0000\r
+            NOTE:Analyst\r
+            END:VCARD\r
+
+            """
+        let book = "/dav/addressbooks/user@example.test/contacts/"
+        #expect(await s.send("PUT", book + "ada.vcf", card).status == 201)
+        let report = """
+            <A:addressbook-multiget xmlns:D="DAV:" xmlns:A="urn:ietf:params:xml:ns:carddav"><D:prop>
+            <A:address-data><A:prop name="FN"/><A:prop name="EMAIL"/><A:prop name="NOTE" novalue="yes"/></A:address-data>
+            </D:prop><D:href>\(book)ada.vcf</D:href></A:addressbook-multiget>
+            """
+        let text = String(decoding: await s.send("REPORT", book, report).body, as: UTF8.self)
+        #expect(text.contains("FN:Ada Lovelace") && text.contains("EMAIL:ada@example.test"))
+        #expect(text.contains("VERSION:4.0") && text.contains("NOTE:"))
+        #expect(!text.contains("TEL") && !text.contains("Analyst") && !text.contains("UID:card-1"))
+    }
 }
