@@ -106,7 +106,7 @@ struct ServerRuntime {
         var services: [any Service] = listeners
         services += httpListeners.map { $0 as any Service }
         services.append(TLSReloadService(providers: [tls], logger: logger))
-        services.append(BlobSweeper(store: store, logger: logger))
+        services.append(StoreMaintenance(store: store, logger: logger))
         services.append(
             QueueRunnerService(
                 runner: try OutboundSetup.runner(
@@ -146,11 +146,14 @@ struct QueueRunnerService: Service {
     }
 }
 
-/// Removes blobs no message references any more, off the request path, once an hour.
-struct BlobSweeper: Service {
+/// Store housekeeping off the request path, once an hour: removes blobs no message references any more, and
+/// DAV deletion tombstones older than `tombstoneLifetime` (a client that has not synchronised for that long gets
+/// 403 valid-sync-token and starts a fresh sync, RFC 6578 §3.2; the store raises each collection's horizon).
+struct StoreMaintenance: Service {
     let store: MailStore
     let logger: Logger
     static let interval: Duration = .seconds(3600)
+    static let tombstoneLifetime: TimeInterval = 90 * 86_400
 
     func run() async throws {
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
@@ -158,6 +161,13 @@ struct BlobSweeper: Service {
                 _ = try await store.sweepBlobs()
             } catch {
                 logger.error("blob sweep failed: \(error)")
+            }
+            do {
+                let pruned = try await store.pruneDAVTombstones(
+                    deletedBefore: Date().addingTimeInterval(-Self.tombstoneLifetime))
+                if pruned > 0 { logger.info("pruned \(pruned) DAV tombstones") }
+            } catch {
+                logger.error("DAV tombstone pruning failed: \(error)")
             }
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: Self.interval) }
         }
