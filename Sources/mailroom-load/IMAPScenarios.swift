@@ -179,14 +179,15 @@ func imapFetchBodies(_ o: Options) async throws {
             guard uids.count == exists else {
                 throw LoadError.countMismatch(what: "UID SEARCH ALL vs EXISTS", expected: exists, got: uids.count)
             }
+            guard !uids.isEmpty else { return (exists, ["1:*"]) }
             uids.sort()
-            let parts = max(1, min(wanted, uids.count))
+            let parts = min(wanted, uids.count)
             let ranges = (0..<parts).map { p -> String in
                 let lo = uids.count * p / parts
                 let hi = uids.count * (p + 1) / parts - 1
                 return "\(uids[lo]):\(uids[hi])"
             }
-            return (exists, uids.isEmpty ? ["1:*"] : ranges)
+            return (exists, ranges)
         }
     }()
     let barrier = StartBarrier(count: ranges.count)
