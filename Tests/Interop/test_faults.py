@@ -52,7 +52,7 @@ RSS_GROWTH_BOUND_RATIO = 0.25  # ...or this fraction of it, whichever is larger
 
 # test_huge_literal_stall
 HUGE_LITERAL = 2 * 1024**3  # announced, never sent
-STALL_SEND_BYTES = 4 * 1024**2  # sent of the non-synchronising literal before stalling
+STALL_SEND_BYTES = 16 * 1024**2  # sent of the non-synchronising literal before stalling
 STALL_SECONDS = 5  # how long the staller holds its connection while others work
 REPLY_DEADLINE = 10  # a rejection must arrive within this many seconds
 OP_LATENCY_BOUND = 1.0  # seconds per operation for a bystander client
@@ -73,7 +73,8 @@ BYSTANDER_INTERVAL = 3.0  # a normal client of each protocol runs this often mea
 TMPFS_SIZE_MB = 32
 FREE_AFTER_FILLER = 2 * 1024**2  # the filler file leaves this much free space
 DISK_MESSAGE_BYTES = 96 * 1024  # body size of each message delivered until the disk is full
-DISK_MAX_MESSAGES = 200  # give up (fail) if no 452 arrives by then
+DISK_SMALL_MESSAGE_BYTES = 1024  # then this size, until they are refused too
+DISK_MAX_MESSAGES = 300  # give up (fail) if no 452 arrives by then, for each size
 
 
 # --- helpers --------------------------------------------------------------------------------------
@@ -323,3 +324,173 @@ def test_no_line_end(tmp_path, protocol):
         assert bystander() < OP_LATENCY_BOUND * 4
     finally:
         assert m.stop() == 0, "".join(m.lines)
+
+
+# --- 2. a 2 GB literal that stalls ------------------------------------------------------------------
+
+
+def imaps_raw_login(m, address):
+    """A logged-in IMAPS socket with a LineReader on it."""
+    sock = tls_context().wrap_socket(socket.create_connection(("127.0.0.1", m.ports["imaps"]), timeout=30))
+    reader = LineReader(sock)
+    assert reader.wait_line(lambda l: l.startswith(b"* OK"), REPLY_DEADLINE)
+    sock.sendall(f'l1 LOGIN {address} "{PASSWORD}"\r\n'.encode())
+    assert reader.wait_line(lambda l: l.startswith(b"l1 OK"), 30), reader.lines
+    return sock, reader
+
+
+def test_huge_literal_stall(tmp_path):
+    m = make_server(tmp_path, ("smtp", "imaps"), users=[user(0), user(1)])
+    m.start()
+    try:
+        # Warm up (so that RSS measures the literal, not first sessions) and take the unloaded latency.
+        baseline = max(normal_imap(m, user(1)) for _ in range(3))
+        latency_bound = max(OP_LATENCY_BOUND, 3 * baseline)  # a busy machine must not fail the test
+        sock, reader = imaps_raw_login(m, user(0))
+        rss_before = rss_kb(m.proc.pid)
+
+        # Synchronising form: refused before any data, with no continuation request (RFC 7889 §4).
+        sent_at = time.monotonic()
+        sock.sendall(f"s1 APPEND INBOX {{{HUGE_LITERAL}}}\r\n".encode())
+        reply = reader.wait_line(lambda l: l.startswith((b"s1 ", b"* BYE", b"+")), REPLY_DEADLINE)
+        print(f"sync form: {reply!r} after {time.monotonic() - sent_at:.3f} s")
+        assert reply and re.match(rb"s1 (NO|BAD) \[(TOOBIG|LIMIT)\]", reply), reader.lines
+        sock.sendall(b"s2 NOOP\r\n")
+        assert reader.wait_line(lambda l: l.startswith(b"s2 OK"), REPLY_DEADLINE), reader.lines
+
+        # Non-synchronising form: the data comes anyway; the server refuses and discards it, never
+        # holding it in memory; the client then stalls mid-literal while another client works.
+        sent_at = time.monotonic()
+        sock.sendall(f"n1 APPEND INBOX {{{HUGE_LITERAL}+}}\r\n".encode())
+        sent, chunk = 0, b"x" * FLOOD_CHUNK
+        try:
+            while sent < STALL_SEND_BYTES:
+                sock.sendall(chunk)
+                sent += len(chunk)
+        except OSError as e:
+            print(f"non-sync form: send ended after {sent} bytes: {e!r}")
+        reply = reader.wait_line(lambda l: l.startswith((b"n1 ", b"* BYE")), REPLY_DEADLINE)
+        print(f"non-sync form: {reply!r} after {time.monotonic() - sent_at:.3f} s, {sent} bytes sent")
+        assert reply and re.match(rb"(n1 (NO|BAD) \[(TOOBIG|LIMIT)\]|\* BYE)", reply), reader.lines
+        rss_sent = rss_kb(m.proc.pid)
+        assert rss_sent - rss_before < STALL_SEND_BYTES // 1024 // 2, "the server held the literal in memory"
+
+        stall_end = time.monotonic() + STALL_SECONDS
+        latencies = []
+        while time.monotonic() < stall_end:
+            latencies.append(normal_imap(m, user(1)))
+        rss_stalled = rss_kb(m.proc.pid)
+        cut = reader.closed_at is not None
+        print(
+            f"stalled {STALL_SECONDS} s: connection {'cut' if cut else 'still open'}; RSS {rss_before} -> "
+            f"{rss_sent} (literal sent) -> {rss_stalled} kB (after the bystanders); bystander worst step {max(latencies):.3f} s over {len(latencies)} sessions"
+        )
+        assert max(latencies) < latency_bound, (baseline, latencies)
+        # The server discards the literal until it is complete or the client is logged out after the
+        # 30-minute autologout (RFC 9051 §5.4; not configurable), which this test cannot wait for.
+        sock.close()
+        assert normal_imap(m, user(1)) < latency_bound
+        assert not any(b"n1 OK" in l or b"s1 OK" in l for l in reader.lines)
+        c = imaps_login(m, user(0))
+        assert message_ids(c) == [], "a refused APPEND stored something"
+        c.logout()
+    finally:
+        assert m.stop() == 0, "".join(m.lines)
+
+
+# --- 5. the disk fills up during delivery -------------------------------------------------------------
+
+
+def smtp_deliver(s, msgid, to, body):
+    """One transaction on an open smtplib connection: (code, text) of the first reply that is not 2xx/3xx,
+    or of the end of data."""
+    data = mail(msgid, to, "Disk", body)
+    for verb, arg in (("mail", "FROM:<sender@elsewhere.test>"), ("rcpt", f"TO:<{to}>")):
+        code, text = s.docmd(verb, arg)
+        if code >= 400:
+            s.rset()
+            return code, text.decode()
+    code, text = s.docmd("data")
+    if code != 354:
+        s.rset()
+        return code, text.decode()
+    s.send(smtplib._quote_periods(data) + b".\r\n")  # data ends with CRLF
+    code, text = s.getreply()
+    return code, text.decode()
+
+
+def disk_body(i, size):
+    line = f"{i:06d} " + "disk full test line " * 3 + "\r\n"
+    return line * max(1, size // len(line))
+
+
+def test_disk_full_during_delivery(tmp_path):
+    if os.geteuid() != 0:
+        pytest.skip("needs root to mount a small tmpfs as the data directory")
+    data = tmp_path / "data"
+    data.mkdir()
+    res = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={TMPFS_SIZE_MB}m", "tmpfs", str(data)], capture_output=True, text=True
+    )
+    if res.returncode != 0:
+        pytest.skip(f"mount -t tmpfs is not permitted here: {res.stderr.strip()}")
+    m = None
+    try:
+        m = make_server(tmp_path, ("smtp", "imaps"), users=[user(0)])
+        m.start()
+        # Fill most of the file system with a file of our own, so that the messages fill the rest quickly.
+        filler = data / "filler"
+        st = os.statvfs(data)
+        with open(filler, "wb") as f:
+            f.write(b"\0" * (st.f_bavail * st.f_frsize - FREE_AFTER_FILLER))
+        # Large messages until the first refusals, then small ones: the last bytes run out at a
+        # different step (spool, message file, database) depending on the size.
+        accepted, refused, replies = {}, [], []
+        with smtplib.SMTP("127.0.0.1", m.ports["smtp"], timeout=60) as s:
+            s.ehlo("client.elsewhere.test")
+            for size in (DISK_MESSAGE_BYTES, DISK_SMALL_MESSAGE_BYTES):
+                refusals = 0
+                for i in range(len(replies), len(replies) + DISK_MAX_MESSAGES):
+                    msgid = f"disk-{i}@{DOMAIN}"
+                    code, text = smtp_deliver(s, msgid, user(0), disk_body(i, size))
+                    replies.append((i, size, code, text))
+                    if code == 250:
+                        accepted[msgid] = (i, size)
+                    else:
+                        refused.append((msgid, code, text))
+                        refusals += 1
+                        if refusals >= 3:
+                            break
+        print(f"replies {[(i, size, code) for i, size, code, _ in replies]}; refusals {set(t for *_, t in refused)}")
+        print("".join(l for l in m.lines if " error " in l))
+        assert refused, f"no refusal after {DISK_MAX_MESSAGES} messages on a full disk"
+        assert all(code == 452 and text.startswith("4.3.1") for _, code, text in refused), refused
+        assert not any(500 <= code for _, _, code, _ in replies), replies
+
+        # Everything that got 250 is there once and intact; nothing refused was stored.
+        c = imaps_login(m, user(0))
+        ids = message_ids(c)
+        assert sorted(ids) == sorted(accepted), (ids, accepted)
+        for msgid, (i, size) in accepted.items():
+            typ, found = c.uid("SEARCH", None, "HEADER", "Message-ID", f"<{msgid}>")
+            assert typ == "OK" and len(found[0].split()) == 1, (msgid, found)
+            typ, got = c.uid("FETCH", found[0].decode(), "(BODY.PEEK[TEXT])")
+            assert typ == "OK" and got[0][1] == disk_body(i, size).encode(), f"{msgid} damaged"
+        c.logout()
+
+        # Space returns: the next delivery is accepted and readable.
+        filler.unlink()
+        msgid = f"after-{uuid.uuid4().hex}@{DOMAIN}"
+        with smtplib.SMTP("127.0.0.1", m.ports["smtp"], timeout=60) as s:
+            s.ehlo("client.elsewhere.test")
+            code, text = smtp_deliver(s, msgid, user(0), disk_body(999, DISK_MESSAGE_BYTES))
+        assert code == 250, (code, text)
+        c = imaps_login(m, user(0))
+        assert sorted(message_ids(c)) == sorted([*accepted, msgid])
+        c.logout()
+    finally:
+        try:
+            if m is not None:
+                m.stop()
+        finally:
+            subprocess.run(["umount", str(data)], check=True)
