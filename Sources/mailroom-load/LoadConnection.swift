@@ -170,31 +170,44 @@ final class LoadConnection {
     }
 
     /// Consumes a POP3 multi-line block up to and including its terminating ".CRLF" line and returns the
-    /// number of bytes before the terminator (dot-stuffed as sent). RFC 1939 §3.
+    /// number of bytes before the terminator (dot-stuffed as sent). RFC 1939 §3: a line of the block that
+    /// starts with "." is sent with another "." in front, so "LF . CR LF" occurs only as the terminator (or
+    /// ". CR LF" as the block's very first line); memchr finds the LFs of a whole chunk in one pass.
     func skipMultiline() async throws -> Int {
+        // The shortest block is the terminator alone.
+        while buffer.readableBytes < 3 { try await fill() }
+        if buffer.getInteger(at: buffer.readerIndex, as: UInt8.self) == UInt8(ascii: "."),
+            buffer.getInteger(at: buffer.readerIndex + 1, as: UInt16.self) == 0x0D0A
+        {
+            buffer.moveReaderIndex(forwardBy: 3)
+            return 0
+        }
         var counted = 0
-        var atLineStart = true
         while true {
-            if atLineStart {
-                if buffer.readableBytes == 0 { try await fill() }
-                if buffer.getInteger(at: buffer.readerIndex, as: UInt8.self) == UInt8(ascii: ".") {
-                    while buffer.readableBytes < 3 { try await fill() }
-                    if buffer.getInteger(at: buffer.readerIndex + 1, as: UInt16.self) == 0x0D0A {
-                        buffer.moveReaderIndex(forwardBy: 3)
-                        return counted
+            // Scan the whole buffer in one pass: each LF followed by ".CRLF" is the terminator.
+            let (hit, safe) = buffer.withUnsafeReadableBytes { bytes -> (Int?, Int) in
+                guard let base = bytes.baseAddress else { return (nil, 0) }
+                var from = 0
+                while from < bytes.count, let found = memchr(base + from, 0x0A, bytes.count - from) {
+                    let lf = base.distance(to: UnsafeRawPointer(found))
+                    // Not enough bytes yet to tell: keep this LF for the next pass.
+                    guard lf + 3 < bytes.count else { return (nil, lf) }
+                    if bytes[lf + 1] == UInt8(ascii: "."), bytes[lf + 2] == 0x0D, bytes[lf + 3] == 0x0A {
+                        return (lf, lf)
                     }
+                    from = lf + 1
                 }
+                return (nil, bytes.count)
             }
-            if let lf = indexOfLF(from: 0) {
-                buffer.moveReaderIndex(forwardBy: lf + 1)
-                counted += lf + 1
-                atLineStart = true
-            } else {
-                counted += buffer.readableBytes
-                buffer.moveReaderIndex(forwardBy: buffer.readableBytes)
-                atLineStart = false
-                try await fill()
+            if let hit {
+                // The LF ends the block's last line; the terminator's ".CRLF" follows it.
+                counted += hit + 1
+                buffer.moveReaderIndex(forwardBy: hit + 4)
+                return counted
             }
+            counted += safe
+            buffer.moveReaderIndex(forwardBy: safe)
+            try await fill()
         }
     }
 }
