@@ -123,6 +123,24 @@ public struct MessageIngest: Sendable {
                 internalDate: internalDate))
     }
 
+    /// Parses a finished spool file and stores its blob without putting it in any mailbox yet (the first half of an
+    /// APPEND whose commit waits for the end of the command, RFC 3502). The spool file is consumed; the blob is
+    /// durable, and swept after the store's grace period if no commit ever references it.
+    public func prepareAppend(
+        spoolFile: URL, account: AccountID, mailbox: MailboxID, flags: Set<Flag> = [], internalDate: Date = Date()
+    ) async throws -> AppendRequest {
+        let metadata = try await Self.metadata(ofFile: spoolFile)
+        let blob = try await store.importBlob(spoolFile: spoolFile)
+        return AppendRequest(
+            account: account, mailbox: mailbox, blob: blob, metadata: metadata, flags: flags, internalDate: internalDate
+        )
+    }
+
+    /// Commits prepared appends in one transaction: all of them or none (RFC 3502 §6.3.11).
+    public func commit(appends: [AppendRequest]) async throws -> [AppendResult] {
+        try await store.append(all: appends)
+    }
+
     /// Appends a message that is already in memory (small messages, tests, imports).
     public func append(
         bytes: [UInt8], account: AccountID, mailbox: MailboxID, flags: Set<Flag> = [], internalDate: Date = Date()

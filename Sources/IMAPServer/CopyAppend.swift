@@ -2,8 +2,10 @@
 // MULTIAPPEND, RFC 7889 APPENDLIMIT).
 //
 // Invariants:
-// - APPEND bytes go to a SpoolFile as they arrive and enter the store through the one ingest path,
-//   `MessageIngest.append(spoolFile:...)`; the tagged OK is sent after the store committed.
+// - APPEND bytes go to a SpoolFile as they arrive; each finished message is parsed and its blob stored
+//   (`MessageIngest.prepareAppend`), and all messages of the command are committed in one transaction when the
+//   command ends (`MessageIngest.commit(appends:)`): a MULTIAPPEND stores all of its messages or none
+//   (RFC 3502 §6.3.11). The tagged OK is sent after the store committed.
 // - A rejected APPEND (missing mailbox, too large) abandons the command in the decoder, so a
 //   synchronising literal the client has not been invited to send is never read as commands.
 
@@ -20,7 +22,15 @@ struct AppendInProgress {
     var mailbox: MailboxInfo
     var spool: SpoolFile?
     var metadata: AppendMessageMetadata?
-    var results: [AppendResult] = []
+    /// Messages received so far, stored as blobs but not yet in the mailbox.
+    var prepared: [AppendRequest] = []
+
+    /// The most messages, and bytes, one APPEND command may carry: the parsed metadata of every message waits in
+    /// memory until the one commit at the end of the command (RFC 3502), so the command is bounded. More gets
+    /// NO [LIMIT] (RFC 5530 §3) and nothing is stored.
+    static let maxMessages = 1000
+    static let maxTotalBytes: Int64 = 256 * 1024 * 1024
+    var preparedBytes: Int64 { prepared.reduce(0) { $0 + $1.blob.size } }
     var failure: Response?
 }
 
@@ -82,6 +92,10 @@ extension IMAPSession {
         if a.failure == nil {
             if metadata.size > settings.maxMessageSize {
                 a.failure = .no(a.tag, code: .tooBig, "Message too large")  // RFC 7889 §4
+            } else if a.prepared.count >= AppendInProgress.maxMessages
+                || a.preparedBytes + Int64(metadata.size) > AppendInProgress.maxTotalBytes
+            {
+                a.failure = .no(a.tag, code: .limit, "Too many messages in one APPEND; nothing was stored")
             } else {
                 do {
                     a.spool = try await SpoolFile.create(in: settings.spoolDirectory)
@@ -115,10 +129,10 @@ extension IMAPSession {
             let url = try await spool.finish()
             let date =
                 metadata.internalDate.map { Date(timeIntervalSince1970: TimeInterval($0.secondsSince1970)) } ?? Date()
-            let result = try await server.ingest.append(
-                spoolFile: url, account: accountID, mailbox: a.mailbox.id, flags: Self.storeFlags(metadata.flags),
-                internalDate: date)
-            a.results.append(result)
+            a.prepared.append(
+                try await server.ingest.prepareAppend(
+                    spoolFile: url, account: accountID, mailbox: a.mailbox.id, flags: Self.storeFlags(metadata.flags),
+                    internalDate: date))
             append = a
         } catch {
             await spool.discard()
@@ -132,11 +146,17 @@ extension IMAPSession {
     func appendFinish() async throws {
         guard let a = append else { return }
         append = nil
-        guard let last = a.results.last else {
+        let results: [AppendResult]
+        do {
+            results = try await server.ingest.commit(appends: a.prepared)
+        } catch {
+            return try await write(response(for: error, tag: a.tag))
+        }
+        guard let last = results.last else {
             return try await write(.ok(a.tag, "APPEND completed"))
         }
         // RFC 4315 §3 APPENDUID.
-        let uids = SequenceSet(compacting: a.results.map(\.uid.rawValue))
+        let uids = SequenceSet(compacting: results.map(\.uid.rawValue))
         try await syncChanges(allowExpunge: true)
         try await write(.ok(a.tag, code: .appendUID(uidValidity: last.uidValidity, uids: uids), "APPEND completed"))
     }

@@ -28,6 +28,8 @@ public struct CommitStatistics: Hashable, Sendable {
 
 enum BatchItem: Sendable {
     case append(AppendRequest)
+    /// Several messages appended all or nothing (RFC 3502 MULTIAPPEND).
+    case appendAll([AppendRequest])
     case deliver(DeliveryRequest)
     /// A message for the outbound queue (submission): shares the commit with concurrent deliveries.
     case enqueue(OutboundMessage)

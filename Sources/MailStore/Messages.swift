@@ -26,6 +26,17 @@ extension MailStore {
         return first
     }
 
+    /// Stores several messages in one transaction, all or nothing (RFC 3502 §6.3.11 MULTIAPPEND): if one fails
+    /// (over quota, mailbox gone), none is stored. Results in request order.
+    public func append(all requests: [AppendRequest]) async throws -> [AppendResult] {
+        try checkOpen()
+        guard !requests.isEmpty else { return [] }
+        guard case .appended(let results) = try await committer.submit(.appendAll(requests)) else {
+            throw StoreError.invalidArgument("append produced no result")
+        }
+        return results
+    }
+
     /// Stores one message in several mailboxes (of one or more accounts) in one transaction: all or
     /// nothing. Each account gets its own EmailID; the body blob and its index entry are shared.
     public func deliver(_ request: DeliveryRequest) async throws -> [AppendResult] {
@@ -256,6 +267,15 @@ enum MessageWriter {
                             try deliver(
                                 db, blob: r.blob, metadata: r.metadata, internalDate: r.internalDate, targets: [target],
                                 blobs: blobs, now: now))
+                    case .appendAll(let requests):
+                        var results: [AppendResult] = []
+                        for r in requests {
+                            let target = DeliveryTarget(account: r.account, mailbox: r.mailbox, flags: r.flags)
+                            results += try deliver(
+                                db, blob: r.blob, metadata: r.metadata, internalDate: r.internalDate, targets: [target],
+                                blobs: blobs, now: now)
+                        }
+                        result = .appended(results)
                     case .deliver(let d):
                         result = .appended(
                             try deliver(

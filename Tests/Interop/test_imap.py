@@ -156,6 +156,56 @@ def test_append_and_fetch_back(server):
     c.logout()
 
 
+def test_multiappend_is_all_or_nothing(tmp_path):
+    """RFC 3502 §6.3.11: a MULTIAPPEND whose second message does not fit the quota stores neither; one that fits
+    stores both, with consecutive UIDs in one APPENDUID."""
+    m = Mailroom(tmp_path, listeners=("imaps",))
+    m.cli("domain", "add", "example.test")
+    m.cli("user", "add", "small@example.test", "--password", PASSWORD, "--quota", "3KB")
+    m.start()
+    try:
+        ctx = tls_context()
+        with socket.create_connection(("127.0.0.1", m.ports["imaps"]), timeout=30) as raw:
+            s = ctx.wrap_socket(raw, server_hostname="mail.example.test")
+            f = s.makefile("rb")
+            assert f.readline().startswith(b"* OK")
+
+            def command(tag, parts):
+                # parts: text pieces and byte literals, sent as synchronising literals
+                for part in parts:
+                    if isinstance(part, bytes):
+                        s.sendall(b"{%d}\r\n" % len(part))
+                        line = f.readline()
+                        if not line.startswith(b"+"):
+                            return [line]
+                        s.sendall(part)
+                    else:
+                        s.sendall(part.encode())
+                s.sendall(b"\r\n")
+                lines = []
+                while True:
+                    line = f.readline()
+                    assert line, "connection closed"
+                    lines.append(line)
+                    if line.startswith(tag.encode() + b" "):
+                        return lines
+
+            assert command("a", [f'a LOGIN small@example.test "{PASSWORD}"'])[-1].startswith(b"a OK")
+            small = message("Small one", body="x" * 500 + "\r\n")
+            big = message("Big one", body="y" * 2500 + "\r\n")
+            reply = command("b", ["b APPEND INBOX (\\Seen) ", small, " ", big])[-1]
+            assert reply.startswith(b"b NO") and b"OVERQUOTA" in reply, reply
+            status = command("c", ["c STATUS INBOX (MESSAGES)"])
+            assert b"(MESSAGES 0)" in b"".join(status), status
+            reply = command("d", ["d APPEND INBOX ", small, " ", message("Second", body="z\r\n")])[-1]
+            assert reply.startswith(b"d OK") and b"APPENDUID" in reply and b" 1:2]" in reply, reply
+            status = command("e", ["e STATUS INBOX (MESSAGES)"])
+            assert b"(MESSAGES 2)" in b"".join(status), status
+            command("z", ["z LOGOUT"])
+    finally:
+        assert m.stop() == 0, "".join(m.lines)
+
+
 def test_pipelined_commands(server):
     ctx = tls_context()
     with socket.create_connection(("127.0.0.1", server.ports["imaps"]), timeout=30) as raw:
