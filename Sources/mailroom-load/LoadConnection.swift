@@ -14,6 +14,7 @@ import Foundation
 import NIOCore
 import NIOPosix
 import NIOSSL
+import Synchronization
 
 /// Limits of the client's framing, named once.
 enum LoadLimits {
@@ -23,6 +24,44 @@ enum LoadLimits {
     static let compactThreshold = 256 * 1024
     /// Connect timeout for every connection.
     static let connectTimeout = TimeAmount.seconds(10)
+    /// How long a run may wait for the server with no byte arriving on any connection before it fails.
+    static let silenceTimeout = Duration.seconds(300)
+}
+
+/// Ends a run whose server went silent: while some connection waits for bytes and none has arrived on any
+/// connection for `LoadLimits.silenceTimeout`, the run fails instead of hanging a benchmark script.
+enum SilenceWatchdog {
+    private static let waiting = Atomic<Int>(0)
+    private static let arrivals = Atomic<Int>(0)
+    private static let phase = Mutex<String>("")
+
+    static func willWait(_ during: String) {
+        waiting.add(1, ordering: .relaxed)
+        phase.withLock { $0 = during }
+    }
+
+    static func didWait(received: Bool) {
+        waiting.subtract(1, ordering: .relaxed)
+        if received { arrivals.add(1, ordering: .relaxed) }
+    }
+
+    /// Starts the watchdog task (once, at startup).
+    static func start() {
+        Task.detached {
+            let step = Duration.seconds(5)
+            var silent = Duration.zero
+            var seen = arrivals.load(ordering: .relaxed)
+            while true {
+                try? await Task.sleep(for: step)
+                let now = arrivals.load(ordering: .relaxed)
+                silent = now == seen && waiting.load(ordering: .relaxed) > 0 ? silent + step : .zero
+                seen = now
+                if silent >= LoadLimits.silenceTimeout {
+                    fail("no reply from the server for \(LoadLimits.silenceTimeout) (\(phase.withLock { $0 }))")
+                }
+            }
+        }
+    }
 }
 
 /// Why a benchmark run failed; printed on stderr, the process exits non-zero.
@@ -122,7 +161,16 @@ final class LoadConnection {
 
     /// Reads one more chunk into the buffer; throws when the peer closed.
     private func fill() async throws {
-        guard var chunk = try await inbound.next() else { throw LoadError.disconnected(during: phase) }
+        SilenceWatchdog.willWait(phase)
+        let next: ByteBuffer?
+        do {
+            next = try await inbound.next()
+        } catch {
+            SilenceWatchdog.didWait(received: false)
+            throw error
+        }
+        SilenceWatchdog.didWait(received: next != nil)
+        guard var chunk = next else { throw LoadError.disconnected(during: phase) }
         if buffer.readableBytes == 0 {
             buffer = chunk
         } else {

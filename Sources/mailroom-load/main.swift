@@ -36,6 +36,7 @@
 
 let options = Options.parse(Array(CommandLine.arguments.dropFirst()))
 raiseFileLimit()
+SilenceWatchdog.start()
 do {
     switch options.scenario {
     case .smtpSubmit: try await smtpSubmit(options)
