@@ -154,7 +154,7 @@ class Mailroom:
         self.bin = str(bin_dir / "mailroom")
         self.dir = base / "mailroom"
         self.dir.mkdir()
-        self.ports = {k: free_port() for k in ("smtp", "imap", "imaps", "pop3s")}
+        self.ports = {k: free_port() for k in ("smtp", "imap", "imaps", "pop3", "pop3s")}
         self.config = self.dir / "mailroom.toml"
         listen = "\n".join(f'{k} = "127.0.0.1:{v}"' for k, v in self.ports.items())
         self.config.write_text(
@@ -220,7 +220,7 @@ class Dovecot:
             # Dovecot refuses mail access as root ("userdb returned 0 as uid"): Debian's `mail` user instead.
             uid, gid = pwd.getpwnam("mail").pw_uid, pwd.getpwnam("mail").pw_gid
             shutil.chown(self.dir / "mail", uid, gid)
-        self.mail_user = f"uid {uid}"
+        self.mail_user = f"uid {uid} ({pwd.getpwuid(uid).pw_name})"
         p = self.ports
         self.conf.write_text(f"""# Private benchmark instance (scripts/bench_compare.py); nothing from /etc/dovecot is read.
 base_dir = {self.dir}/run
@@ -429,6 +429,25 @@ class MailroomSide:
         self.pid = mailroom.pid
 
 
+def plain_login_allowed(side, user):
+    """Whether side accepts IMAP LOGIN on its plain port from loopback (decides plain vs implicit TLS)."""
+    try:
+        c = imaplib.IMAP4("127.0.0.1", side.ports["imap"], timeout=30)
+    except OSError:
+        return False
+    try:
+        c.login(user, PASSWORD)
+        c.logout()
+        return True
+    except imaplib.IMAP4.error:
+        return False
+    finally:
+        try:
+            c.shutdown()
+        except OSError:
+            pass
+
+
 # --- client ------------------------------------------------------------------------------------------------
 
 class Load:
@@ -554,6 +573,14 @@ class Bench:
         self.results = {}  # scenario -> side name -> [fields] or Exception
         self.notes = []
         self.users = [f"bench{i}@{DOMAIN}" for i in range(1, args.users + 1)]
+        self.tls = True  # set by run() after probing Mailroom's plain port
+        self.transport = "no IMAP/POP3 scenario ran"
+
+    def imap_port(self, side):
+        return ["--port", side.ports["imaps"], "--tls"] if self.tls else ["--port", side.ports["imap"]]
+
+    def pop3_port(self, side):
+        return ["--port", side.ports["pop3s"], "--tls"] if self.tls else ["--port", side.ports["pop3"]]
 
     def auth(self, user):
         return ["--auth", f"{user}:{PASSWORD}"]
@@ -622,7 +649,7 @@ class Bench:
         a = self.args
         try:
             return self.load.run(scenario or f"seed-{user}", side, "imap-append", [
-                "--port", side.ports["imaps"], "--tls", *self.auth(user), "--mailbox", "INBOX",
+                *self.imap_port(side), *self.auth(user), "--mailbox", "INBOX",
                 "--messages", count, "--connections", a.append_connections, "--size", a.size])
         except Unavailable:
             log(f"  {side.name}: imap-append not in mailroom-load; seeding {user} with Python imaplib instead")
@@ -647,6 +674,18 @@ class Bench:
                 if typ != "OK":
                     raise RuntimeError(f"APPEND of a special message failed: {data}")
             c.logout()
+        counts = {}
+        for side in self.sides:
+            c = imap_login(side, BIG)
+            typ, data = c.status("INBOX", "(MESSAGES)")
+            c.logout()
+            counts[side.name] = int(data[0].decode().rsplit("MESSAGES", 1)[1].strip(" )"))
+        if len(set(counts.values())) != 1:
+            self.notes.append(f"big holds different numbers of messages: {counts}")
+            log(f"bench-compare: WARNING: {BIG} differs between the sides: {counts}")
+        else:
+            self.notes.append(f"{BIG} holds {next(iter(counts.values()))} messages on both sides "
+                              f"({RARE_COUNT} with '{RARE_WORD}', {DISTINCT_COUNT} from {DISTINCT_SENDER})")
 
     def warm_up(self):
         """The first SELECT of big (Dovecot builds its index there) and one FLAGS fetch, on both sides."""
@@ -662,7 +701,14 @@ class Bench:
 
     def run(self, selected):
         a = self.args
-        imaps = lambda side: ["--port", side.ports["imaps"], "--tls"]
+        imaps = self.imap_port
+        self.tls = not plain_login_allowed(self.sides[0], self.users[0])
+        if self.tls:
+            self.transport = ("IMAP and POP3 over implicit TLS (imaps/pop3s, --tls) on both sides: Mailroom refused "
+                              "LOGIN on its plain IMAP port from loopback (tried at start)")
+        else:
+            self.transport = ("IMAP and POP3 in plain text on both sides: Mailroom accepted LOGIN on its plain IMAP "
+                              "port from loopback (tried at start)")
         if "smtp-deliver" in selected:
             log("== smtp-deliver")
             self.alternate("smtp-deliver", self.smtp_deliver)
@@ -686,18 +732,23 @@ class Bench:
                     *imaps(s), *self.auth(BIG), "--mailbox", "INBOX", "--query", q, "--repeat", a.search_repeat]))
         if "imap-idle-push" in selected:
             log("== imap-idle-push")
+            self.notes.append("imap-idle-push: Dovecot waits 500 ms after a change before telling IDLE clients, by "
+                              "design (NOTIFY_DELAY_MSECS in src/lib-storage/mailbox-watch.c); Mailroom pushes at once")
             self.alternate("imap-idle-push", lambda s: self.load.run("imap-idle-push", s, "imap-idle-push", [
                 *imaps(s), *self.auth(self.users[0]), "--mailbox", "INBOX", "--clients", a.idle_clients,
                 "--messages", a.idle_messages]))
         if "idle-memory" in selected:
             log("== idle-memory")
+            self.notes.append("idle-memory: PSS summed over the server's process tree (Dovecot: master and every "
+                              "child, i.e. one imap-login TLS proxy and one imap process per connection, Dovecot's "
+                              "default high-security login mode)")
             self.alternate("idle-memory", lambda s: self.load.run("idle-memory", s, "idle-memory", [
                 *imaps(s), *self.auth(self.users[-1]), "--mailbox", "INBOX", "--connections", a.idle_connections,
                 "--server-pid", s.pid]))
         if "imap-login" in selected:
             log("== imap-login")
             self.alternate("imap-login", lambda s: self.load.run("imap-login", s, "imap-login", [
-                *imaps(s), *self.auth(self.users[1 % len(self.users)]), "--messages", a.logins,
+                "--port", s.ports["imaps"], "--tls", *self.auth(self.users[1 % len(self.users)]), "--messages", a.logins,
                 "--connections", a.login_connections]))
         if "pop3-retr" in selected:
             log(f"== seeding {POP} ({a.pop_messages} messages), then pop3-retr")
@@ -712,7 +763,7 @@ class Bench:
                     seeded = False
             if seeded:
                 self.alternate("pop3-retr", lambda s: self.load.run("pop3-retr", s, "pop3-retr", [
-                    "--port", s.ports["pop3s"], "--tls", *self.auth(POP)]))
+                    *self.pop3_port(s), *self.auth(POP)]))
 
     # --- report ---
     def best(self, scenario, side_name):
@@ -769,7 +820,7 @@ def resolve_sizes(args):
             setattr(args, k, quick[k] if args.quick and k in quick else v)
 
 
-def machine_header(args, peer_versions, mailroom_version):
+def machine_header(args, peer_versions, mailroom_version, transport):
     mem = "?"
     for line in pathlib.Path("/proc/meminfo").read_text().splitlines():
         if line.startswith("MemTotal:"):
@@ -778,8 +829,8 @@ def machine_header(args, peer_versions, mailroom_version):
             f"{os.cpu_count()} cores (nproc {subprocess.run(['nproc'], capture_output=True, text=True).stdout.strip()})"
             f" · {mem} · kernel {os.uname().release} · {mailroom_version} · {' · '.join(peer_versions)}\n"
             f"# command: {args.command}\n"
-            f"# IMAP and POP3 over implicit TLS (imaps/pop3s, --tls) on both sides: Mailroom refuses LOGIN before "
-            f"TLS even from loopback; SMTP with STARTTLS on both; one P-256 certificate for all servers\n"
+            f"# {transport}; imap-login always over imaps; SMTP with STARTTLS on both; one P-256 certificate "
+            f"for all servers\n"
             f"# Dovecot passdb scheme {args.dovecot_scheme} (Mailroom: bcrypt cost 10); Dovecot Maildir with default "
             f"fsync (mail_fsync=optimized); Postfix -> Dovecot over LMTP; best of {args.rounds} alternating rounds")
 
@@ -858,9 +909,11 @@ def main():
         if errors:
             bench.notes.append(f"Dovecot log: {len(errors)} error lines (see {dovecot.log_path}), last: "
                                f"{errors[-1][-200:]}")
+        bench.notes.append(f"Dovecot mail processes run as {dovecot.mail_user}; Mailroom as uid {os.getuid()}")
         for w in dovecot.warnings:
             bench.notes.append(f"doveconf: {w}")
-        header = machine_header(args, [dovecot.version(), postfix.version()], mailroom.version())
+        header = machine_header(args, [dovecot.version(), postfix.version()], mailroom.version(),
+                                bench.transport)
         table = header + "\n" + "".join(f"# note: {n}\n" for n in bench.notes) + "\n" + bench.table(selected)
     except KeyboardInterrupt:
         log("bench-compare: interrupted; stopping the servers")
