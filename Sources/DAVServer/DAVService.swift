@@ -76,8 +76,7 @@ public final class DAVService: DAVHandling {
 
         /// The canonical href (percent-encoded), collections with a trailing slash.
         func path(root: String) -> String {
-            // RFC 3986 §3.3: "@" is a pchar; leaving it unescaped keeps account addresses readable in URLs.
-            func seg(_ s: String) -> String { Href.encode(segment: s).replacingOccurrences(of: "%40", with: "@") }
+            func seg(_ s: String) -> String { Href.encode(segment: s) }
             switch self {
             case .root: return root
             case .principal(let a): return root + "principals/" + seg(a.address) + "/"

@@ -2,8 +2,10 @@
 //
 // Invariants:
 // - Encoding works per path segment: every octet of the segment's UTF-8 form that is not unreserved
-//   (RFC 3986 §2.3: ALPHA DIGIT - . _ ~) is written as %XX with uppercase hex; "/" separates segments and is kept.
-//   Sub-delimiters are encoded too: some clients decode them differently, and an encoded href is always valid.
+//   (RFC 3986 §2.3: ALPHA DIGIT - . _ ~) or "@" is written as %XX with uppercase hex; "/" separates segments and is
+//   kept. "@" is a pchar (RFC 3986 §3.3) and stays as it is, so account paths read as the address
+//   (/dav/alice@example.com/). Sub-delimiters are encoded: some clients decode them differently, and an encoded
+//   href is always valid.
 // - Decoding accepts an absolute URI (scheme and authority are dropped, RFC 4918 §8.3 allows either form) or an
 //   absolute path; any percent-encoding decodes. A segment that decodes to "/" or NUL, "." or "..", a query or
 //   fragment, or octets that are not UTF-8 are refused: the server maps decoded paths to names, and none of those
@@ -23,7 +25,7 @@ public enum Href {
     public static func encode(segment: String) -> String {
         var out = ""
         for byte in segment.utf8 {
-            if isUnreserved(byte) {
+            if isUnreserved(byte) || byte == UInt8(ascii: "@") {  // RFC 3986 §3.3 pchar
                 out.unicodeScalars.append(Unicode.Scalar(byte))
             } else {
                 out.unicodeScalars.append("%")

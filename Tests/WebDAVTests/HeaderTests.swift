@@ -95,7 +95,7 @@ import Testing
         ("/", "/"),
         ("/cal/Calendar Work/ev 1.ics", "/cal/Calendar%20Work/ev%201.ics"),
         ("/cal/Calendar Work/", "/cal/Calendar%20Work/"),
-        ("/dav/alice@example.com/contacts/", "/dav/alice%40example.com/contacts/"),
+        ("/dav/alice@example.com/contacts/", "/dav/alice@example.com/contacts/"),
         ("/a/100%/b+c&d=e;f", "/a/100%25/b%2Bc%26d%3De%3Bf"),
         ("/a/Zoë's café ☕/x?y#z", "/a/Zo%C3%AB%27s%20caf%C3%A9%20%E2%98%95/x%3Fy%23z"),
         ("/a/~user_name-1.2/", "/a/~user_name-1.2/"),
@@ -112,6 +112,7 @@ import Testing
         #expect(try Href.decodePath("http://cal.example.com/bernard/work/abcd1.ics") == "/bernard/work/abcd1.ics")
         #expect(try Href.decodePath("https://cal.example.com") == "/")
         #expect(try Href.decodePath("/x/caf%c3%a9") == "/x/café")
+        #expect(try Href.decodePath("/dav/alice%40example.com/") == "/dav/alice@example.com/")
         #expect(Href.authority(of: "http://cal.example.com:80/x") == "cal.example.com:80")
         #expect(Href.authority(of: "/x") == nil)
     }
