@@ -45,6 +45,7 @@ SEED_MESSAGES = 5  # messages per user before the sessions start
 THINK_SECONDS = (1.0, 3.0)  # each session pauses this long (uniform) between operations
 IDLE_SECONDS = (0.5, 2.0)  # an IDLE lasts until an EXISTS or this long (uniform)
 SMTP_SENDERS = 2  # parallel SMTP connections delivering during the load
+DELIVERY_PAUSE = 0.1  # each sender pauses this long between messages (at most ~20 messages/s in all)
 LOGIN_CONCURRENCY = 25  # logins in flight at once (each costs one bcrypt on the server)
 OP_TIMEOUT = 60  # one IMAP command taking longer counts as a failure
 RSS_GROWTH_BOUND_KB = 30 * 1024  # allowed growth after the run over the warm sample...
@@ -123,9 +124,9 @@ def poll(predicate, timeout, interval=0.05):
     return predicate()
 
 
-def mail(msgid, to, subject="Load", body="Hello.\r\n"):
+def mail(msgid, to, subject="Load", body="Hello.\r\n", sender="sender@elsewhere.test"):
     return (
-        f"From: Sender <sender@elsewhere.test>\r\nTo: <{to}>\r\nSubject: {subject}\r\n"
+        f"From: Sender <{sender}>\r\nTo: <{to}>\r\nSubject: {subject}\r\n"
         f"Date: Fri, 27 Nov 2026 10:00:00 +0000\r\nMessage-ID: <{msgid}>\r\n\r\n{body}"
     ).encode()
 
@@ -205,11 +206,17 @@ def normal_smtp(m, to, port_name="smtp"):
     return time.monotonic() - start
 
 
-def normal_imap(m, address, append=True):
-    """Login, SELECT, APPEND, FETCH of the appended message over IMAPS; returns the slowest step."""
+def normal_imap(m, address, append=True, port_name="imaps"):
+    """Login, SELECT, APPEND, FETCH of the appended message over IMAPS (or the imap listener with
+    STARTTLS); returns the slowest step."""
     steps = []
     t = time.monotonic()
-    c = imaps_login(m, address)
+    if port_name == "imaps":
+        c = imaps_login(m, address)
+    else:
+        c = imaplib.IMAP4("127.0.0.1", m.ports[port_name], timeout=30)
+        c.starttls(ssl_context=tls_context())
+        c.login(address, PASSWORD)
     steps.append(time.monotonic() - t)
     t = time.monotonic()
     typ, _ = c.select("INBOX")
@@ -230,9 +237,13 @@ def normal_imap(m, address, append=True):
     return max(steps)
 
 
-def normal_pop3(m, address):
+def normal_pop3(m, address, port_name="pop3s"):
     start = time.monotonic()
-    p = poplib.POP3_SSL("127.0.0.1", m.ports["pop3s"], context=tls_context(), timeout=30)
+    if port_name == "pop3s":
+        p = poplib.POP3_SSL("127.0.0.1", m.ports["pop3s"], context=tls_context(), timeout=30)
+    else:
+        p = poplib.POP3("127.0.0.1", m.ports[port_name], timeout=30)
+        p.stls(tls_context())
     p.user(address)
     p.pass_(PASSWORD)
     p.stat()
@@ -494,3 +505,448 @@ def test_disk_full_during_delivery(tmp_path):
                 m.stop()
         finally:
             subprocess.run(["umount", str(data)], check=True)
+
+
+# --- 4. slowloris: clients that say nothing, or one byte a second -------------------------------------
+
+# A never-finished command for each plain listener; the TLS listeners get a real ClientHello instead.
+TRICKLE_TEXT = {
+    "smtp": b"EHLO " + b"a" * 10_000,
+    "submission": b"EHLO " + b"a" * 10_000,
+    "imap": b"a1 LOGIN " + b"a" * 10_000,
+    "pop3": b"USER " + b"a" * 10_000,
+    "http": b"GET /healthz HTTP/1.1\r\nHost: localhost\r\nX-Slow: " + b"a" * 10_000,
+}
+TLS_LISTENERS = ("submissions", "imaps", "pop3s", "https")
+# Where a slow client must be cut off (seconds after connecting), or why this test cannot check it.
+SLOW_CUT_BOUND = {
+    **{name: TLS_HANDSHAKE_TIMEOUT for name in TLS_LISTENERS},
+    "imap": IMAP_PREAUTH_TIMEOUT,
+    "http": IMAP_PREAUTH_TIMEOUT,  # http has no timer; a minute is what common servers allow for headers
+}
+SLOW_NOT_CHECKED = {
+    "smtp": "SMTP's command timeout is 5 minutes (RFC 5321 §4.5.3.2.7) and not configurable",
+    "submission": "SMTP's command timeout is 5 minutes (RFC 5321 §4.5.3.2.7) and not configurable",
+    "pop3": "POP3's autologout is 10 minutes (RFC 1939 §3) and not configurable",
+}
+# Observed with the release build on 2026-11-27; the server is to be fixed, the tests stay as they are.
+SLOW_XFAIL = {
+    ("imap", "trickle"): "imap listener: a client trickling one byte a second of an unfinished command line "
+    "before login is never cut off: each byte restarts the 60 s pre-login timer and the line limit is 64 KB",
+    ("http", "idle"): "http listener: an idle connection that never sends a request is never closed "
+    "(Hummingbird HTTP1Channel idleTimeout is nil; no request-header timeout)",
+    ("http", "trickle"): "http listener: request headers trickled one byte a second are never cut off "
+    "(no request-header timeout)",
+    ("https", "idle"): "https listener: a connection that never sends a ClientHello is never closed "
+    "(no TLS handshake timeout, unlike imaps/pop3s/submissions at 15 s)",
+    ("https", "trickle"): "https listener: a ClientHello trickled one byte a second is never cut off "
+    "(no TLS handshake timeout, unlike imaps/pop3s/submissions at 15 s)",
+}
+
+
+def client_hello():
+    """The bytes of a TLS ClientHello, to be trickled."""
+    incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
+    obj = tls_context().wrap_bio(incoming, outgoing, server_hostname="localhost")
+    with pytest.raises(ssl.SSLWantReadError):
+        obj.do_handshake()
+    return outgoing.read()
+
+
+class SlowClient:
+    """A connection that sends nothing (`idle`) or one byte per TRICKLE_INTERVAL (`trickle`)."""
+
+    def __init__(self, port, kind, text, stop):
+        self.opened_at = time.monotonic()
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=30)
+        self.reader = LineReader(self.sock)
+        self.sent = 0
+        if kind == "trickle":
+            threading.Thread(target=self._trickle, args=(text, stop), daemon=True).start()
+
+    def _trickle(self, text, stop):
+        for byte in text:
+            if stop.is_set() or self.reader.closed_at is not None:
+                return
+            try:
+                self.sock.sendall(bytes([byte]))
+            except OSError:
+                return
+            self.sent += 1
+            stop.wait(TRICKLE_INTERVAL)  # pacing the slow client is the behaviour under test
+
+    @property
+    def lifetime(self):
+        return None if self.reader.closed_at is None else self.reader.closed_at - self.opened_at
+
+
+class Slowloris:
+    """A server with every listener, slow clients on each, and normal clients running meanwhile."""
+
+    def __init__(self, base):
+        self.m = make_server(base, tuple(SLOW_CUT_BOUND) + tuple(SLOW_NOT_CHECKED), users=[user(0), user(1), user(2)])
+        self.m.start()
+        self.stop = threading.Event()
+        hello = client_hello()
+        self.bystander_runs, self.bystander_failures = [], []
+        self.baseline = max(self.bystanders_once())  # also warms the server up
+        self.clients = {}
+        for name in self.m.ports:
+            text = hello if name in TLS_LISTENERS else TRICKLE_TEXT[name]
+            for kind in ("idle", "trickle"):
+                self.clients[name, kind] = SlowClient(self.m.ports[name], kind, text, self.stop)
+        self.started = time.monotonic()
+        self.thread = threading.Thread(target=self._bystanders, daemon=True)
+        self.thread.start()
+
+    def bystanders_once(self):
+        m = self.m
+        return [
+            normal_smtp(m, user(0)),
+            normal_submission(m, user(0)),
+            normal_imap(m, user(1), port_name="imap"),
+            normal_imap(m, user(1)),
+            normal_pop3(m, user(2), port_name="pop3"),
+            normal_pop3(m, user(2)),
+            normal_http(m),
+        ]
+
+    def _bystanders(self):
+        while not self.stop.is_set():
+            try:
+                self.bystander_runs.append(max(self.bystanders_once()))
+            except Exception as e:  # recorded, asserted by test_slowloris_bystanders
+                self.bystander_failures.append(repr(e))
+            self.stop.wait(BYSTANDER_INTERVAL)
+
+    def wait_cut(self, client, bound):
+        """Waits until the client is cut or `bound` + TIMEOUT_MARGIN seconds after the start."""
+        end = self.started + bound + TIMEOUT_MARGIN
+        client.reader.wait_closed(max(0, end - time.monotonic()))
+        return client.lifetime
+
+    def close(self):
+        self.stop.set()
+        self.thread.join(60)
+        for c in self.clients.values():
+            c.sock.close()
+        assert self.m.stop() == 0, "".join(self.m.lines)
+
+
+def normal_submission(m, address):
+    start = time.monotonic()
+    with smtplib.SMTP("127.0.0.1", m.ports["submission"], timeout=30) as s:
+        s.starttls(context=tls_context())
+        s.login(address, PASSWORD)
+        msgid = f"submitted-{uuid.uuid4().hex}@{DOMAIN}"
+        s.sendmail(address, [address], mail(msgid, address, "Submitted", sender=address))
+    return time.monotonic() - start
+
+
+@pytest.fixture(scope="module")
+def slowloris(tmp_path_factory):
+    s = Slowloris(tmp_path_factory.mktemp("slowloris"))
+    yield s
+    s.close()
+
+
+SLOW_CASES = [(name, kind) for name in (*SLOW_CUT_BOUND, *SLOW_NOT_CHECKED) for kind in ("idle", "trickle")]
+
+
+@pytest.mark.parametrize(
+    "listener,kind",
+    [
+        pytest.param(*case, marks=[pytest.mark.xfail(strict=True, reason=SLOW_XFAIL[case])] if case in SLOW_XFAIL else [])
+        for case in SLOW_CASES
+    ],
+)
+def test_slowloris(slowloris, listener, kind):
+    if listener in SLOW_NOT_CHECKED:
+        pytest.skip(SLOW_NOT_CHECKED[listener])
+    client = slowloris.clients[listener, kind]
+    bound = SLOW_CUT_BOUND[listener]
+    lifetime = slowloris.wait_cut(client, bound)
+    print(f"{listener} {kind}: {'cut after %.1f s' % lifetime if lifetime else 'still open'}; sent {client.sent} B; "
+          f"got {client.reader.lines!r}")
+    assert lifetime is not None, f"{listener} {kind} client still connected {bound + TIMEOUT_MARGIN} s after connecting"
+    assert lifetime <= bound + TIMEOUT_MARGIN
+
+
+def test_slowloris_bystanders(slowloris):
+    """Normal clients of every protocol kept working while the slow clients were connected."""
+    end = slowloris.started + max(SLOW_CUT_BOUND.values()) + TIMEOUT_MARGIN
+    poll(lambda: time.monotonic() >= end, max(0, end - time.monotonic()) + 1, interval=0.5)
+    runs, failures = list(slowloris.bystander_runs), list(slowloris.bystander_failures)
+    print(f"bystander rounds {len(runs)}, worst step {max(runs):.3f} s (baseline {slowloris.baseline:.3f} s)")
+    assert not failures, failures
+    assert runs and max(runs) < max(OP_LATENCY_BOUND, 3 * slowloris.baseline), runs
+
+
+# --- 1. many IMAP sessions while SMTP delivers -------------------------------------------------------
+
+LITERAL_AT_END = re.compile(rb"\{(\d+)\}\r\n$")
+
+
+class SessionFailure(Exception):
+    pass
+
+
+class LoadStats:
+    def __init__(self):
+        self.errors = []  # (session, what)
+        self.ops = 0
+        self.exists_seen_in_idle = 0
+        self.logged_in = 0
+
+    def error(self, session, what):
+        if len(self.errors) < 100:
+            self.errors.append((session, what))
+
+
+class LoadSession:
+    """One IMAPS session looping a random mix of commands; every BAD/NO/BYE or drop is an error."""
+
+    OPS = ("select", "select", "examine", "fetch", "fetch", "fetch", "store", "store", "search", "search",
+           "idle", "idle")
+
+    def __init__(self, index, address, port, stats, stop, rng):
+        self.index, self.address, self.port = index, address, port
+        self.stats, self.stop, self.rng = stats, stop, rng
+        self.tag = 0
+        self.read_write = False
+        self.highest_uid = 1
+
+    async def connect(self, login_slots):
+        async with login_slots:
+            self.reader, self.writer = await asyncio.wait_for(
+                asyncio.open_connection("127.0.0.1", self.port, ssl=tls_context(), limit=1 << 20), OP_TIMEOUT
+            )
+            greeting = await self.line()
+            if not greeting.startswith(b"* OK"):
+                raise SessionFailure(f"greeting {greeting!r}")
+            await self.command(f'LOGIN {self.address} "{PASSWORD}"')
+        self.stats.logged_in += 1
+
+    async def line(self):
+        """One response line with its literals inlined."""
+        line = await self.reader.readline()
+        if not line.endswith(b"\n"):
+            raise SessionFailure("connection closed by the server")
+        parts = [line]
+        while found := LITERAL_AT_END.search(parts[-1]):
+            parts.append(await self.reader.readexactly(int(found.group(1))))
+            parts.append(await self.reader.readline())
+        return b"".join(parts)
+
+    def untagged(self, line):
+        if line.startswith((b"* BYE", b"* BAD", b"* NO", b"+")):
+            raise SessionFailure(f"unexpected {line[:200]!r}")
+        if line.endswith(b" EXISTS\r\n"):
+            self.highest_uid = max(self.highest_uid, int(line.split()[1]))
+        return line
+
+    async def response(self, tag, timeout=OP_TIMEOUT):
+        lines = []
+        while True:
+            line = await asyncio.wait_for(self.line(), timeout)
+            if line.startswith(tag + b" "):
+                if not line.startswith(tag + b" OK"):
+                    raise SessionFailure(f"{line[:200]!r}")
+                return lines
+            lines.append(self.untagged(line))
+
+    async def command(self, text):
+        self.tag += 1
+        tag = b"t%d" % self.tag
+        self.writer.write(tag + b" " + text.encode() + b"\r\n")
+        await self.writer.drain()
+        lines = await self.response(tag)
+        self.stats.ops += 1
+        return lines
+
+    async def select(self, read_write):
+        lines = await self.command(("SELECT" if read_write else "EXAMINE") + " INBOX")
+        self.read_write = read_write
+        for l in lines:
+            if found := re.search(rb"UIDNEXT (\d+)", l):
+                self.highest_uid = max(self.highest_uid, int(found.group(1)) - 1)
+
+    async def idle(self):
+        self.tag += 1
+        tag = b"t%d" % self.tag
+        self.writer.write(tag + b" IDLE\r\n")
+        await self.writer.drain()
+        first = await asyncio.wait_for(self.line(), OP_TIMEOUT)
+        if not first.startswith(b"+"):
+            raise SessionFailure(f"IDLE answered {first[:200]!r}")
+        end = time.monotonic() + self.rng.uniform(*IDLE_SECONDS)
+        pending = None
+        while True:
+            pending = pending or asyncio.ensure_future(self.line())
+            done, _ = await asyncio.wait({pending}, timeout=max(0, end - time.monotonic()))
+            if not done:
+                break  # the pending read stays alive across DONE, so no byte is lost
+            line, pending = pending.result(), None
+            if line.startswith(tag + b" "):
+                raise SessionFailure(f"IDLE ended by the server: {line[:200]!r}")
+            if self.untagged(line).endswith(b" EXISTS\r\n"):
+                self.stats.exists_seen_in_idle += 1
+                break
+        self.writer.write(b"DONE\r\n")
+        await self.writer.drain()
+        while True:
+            line = await asyncio.wait_for(pending, OP_TIMEOUT) if pending else await asyncio.wait_for(self.line(), OP_TIMEOUT)
+            pending = None
+            if line.startswith(tag + b" "):
+                if not line.startswith(tag + b" OK"):
+                    raise SessionFailure(f"IDLE {line[:200]!r}")
+                self.stats.ops += 1
+                return
+            self.untagged(line)
+
+    async def one_op(self, known_ids):
+        op = self.rng.choice(self.OPS)
+        uid = self.rng.randint(1, self.highest_uid)
+        if op == "select":
+            await self.select(True)
+        elif op == "examine":
+            await self.select(False)
+        elif op == "fetch":
+            await self.command(f"UID FETCH {max(1, uid - 10)}:{uid} (FLAGS)")
+            part = self.rng.choice(("BODY.PEEK[]", "BODY.PEEK[TEXT]", "BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)]"))
+            await self.command(f"UID FETCH {uid} (UID {part})")
+        elif op == "store":
+            if not self.read_write:
+                await self.select(True)
+            change = self.rng.choice(("+FLAGS (\\Flagged)", "-FLAGS (\\Flagged)", "+FLAGS (\\Seen $Load)", "-FLAGS (\\Seen)"))
+            await self.command(f"UID STORE {uid} {change}")
+        elif op == "search":
+            criteria = self.rng.choice(("UNSEEN", "FLAGGED", 'SUBJECT "Load"', "HEADER Message-ID"))
+            if criteria == "HEADER Message-ID":
+                criteria += f' "<{self.rng.choice(known_ids)}>"'
+            await self.command(f"UID SEARCH {criteria}")
+        else:
+            await self.idle()
+
+    async def run(self, login_slots, known_ids):
+        try:
+            await self.connect(login_slots)
+            await self.select(True)
+            while not self.stop.is_set():
+                await self.one_op(known_ids)
+                try:  # pacing: a user thinks between commands
+                    await asyncio.wait_for(self.stop.wait(), self.rng.uniform(*THINK_SECONDS))
+                except asyncio.TimeoutError:
+                    pass
+            self.tag += 1
+            tag = b"t%d" % self.tag
+            self.writer.write(tag + b" LOGOUT\r\n")
+            await self.writer.drain()
+            while not (line := await asyncio.wait_for(self.line(), OP_TIMEOUT)).startswith(tag + b" "):
+                if not line.startswith(b"* BYE"):
+                    self.untagged(line)
+            if not line.startswith(tag + b" OK"):
+                raise SessionFailure(f"LOGOUT {line!r}")
+        except (SessionFailure, OSError, asyncio.TimeoutError, asyncio.IncompleteReadError, ssl.SSLError) as e:
+            self.stats.error(self.index, repr(e))
+        finally:
+            if hasattr(self, "writer"):
+                self.writer.close()
+
+
+def deliver_load(m, users, stop_at, delivered, failures, seq):
+    """Delivers over one SMTP connection until `stop_at`; records {Message-ID: user} on 250."""
+    rng = random.Random()
+    try:
+        with smtplib.SMTP("127.0.0.1", m.ports["smtp"], timeout=OP_TIMEOUT) as s:
+            s.ehlo("load.elsewhere.test")
+            while time.monotonic() < stop_at:
+                to = rng.choice(users)
+                msgid = f"load-{next(seq)}-{uuid.uuid4().hex[:8]}@{DOMAIN}"
+                code, text = smtp_deliver(s, msgid, to, f"Load message {msgid}.\r\n" * rng.randint(1, 40))
+                if code == 250:
+                    delivered[msgid] = to
+                else:
+                    failures.append((msgid, code, text))
+                time.sleep(DELIVERY_PAUSE)  # pacing the sender
+    except (smtplib.SMTPException, OSError) as e:
+        failures.append(("connection", repr(e)))
+
+
+def test_many_sessions_while_delivering(tmp_path):
+    users = [user(i) for i in range(N_USERS)]
+    m = make_server(
+        tmp_path, ("smtp", "imaps"), users=users,
+        extra_config=f"[limits]\nconnections_per_ip = {N_SESSIONS + 50}\n",
+    )
+    m.start()
+    try:
+        seeded = {}
+        with smtplib.SMTP("127.0.0.1", m.ports["smtp"], timeout=OP_TIMEOUT) as s:
+            s.ehlo("seed.elsewhere.test")
+            for to in users:
+                for i in range(SEED_MESSAGES):
+                    msgid = f"seed-{i}-{to}"
+                    assert smtp_deliver(s, msgid, to, "Seed.\r\n")[0] == 250
+                    seeded[msgid] = to
+        rss_start = rss_kb(m.proc.pid)
+        stats = LoadStats()
+        delivered, delivery_failures = {}, []
+        samples = {}
+
+        async def main():
+            stop = asyncio.Event()
+            login_slots = asyncio.Semaphore(LOGIN_CONCURRENCY)
+            known_ids = list(seeded)
+            sessions = [
+                LoadSession(i, users[i % N_USERS], m.ports["imaps"], stats, stop, random.Random(i))
+                for i in range(N_SESSIONS)
+            ]
+            tasks = [asyncio.ensure_future(s.run(login_slots, known_ids)) for s in sessions]
+            started = time.monotonic()
+            while stats.logged_in + len(stats.errors) < N_SESSIONS and time.monotonic() - started < 10 * OP_TIMEOUT:
+                await asyncio.sleep(0.2)  # polling the login count
+            samples["login_seconds"] = time.monotonic() - started
+            load_start = time.monotonic()
+            seq = iter(range(1 << 30))
+            loop = asyncio.get_running_loop()
+            senders = [
+                loop.run_in_executor(
+                    None, deliver_load, m, users, load_start + LOAD_SECONDS, delivered, delivery_failures, seq
+                )
+                for _ in range(SMTP_SENDERS)
+            ]
+            await asyncio.sleep(WARMUP_SECONDS)  # the load runs; then the warm sample
+            samples["rss_warm"] = rss_kb(m.proc.pid)
+            samples["ops_warm"] = stats.ops
+            await asyncio.gather(*senders)
+            samples["load_seconds"] = time.monotonic() - load_start
+            stop.set()
+            await asyncio.gather(*tasks)
+
+        asyncio.run(main())
+        rss_after = settled_rss_kb(m.proc.pid)
+        growth_bound = max(RSS_GROWTH_BOUND_KB, int(samples["rss_warm"] * RSS_GROWTH_BOUND_RATIO))
+        print(
+            f"{N_SESSIONS} sessions logged in within {samples['login_seconds']:.1f} s; "
+            f"{stats.ops} commands ({stats.ops - samples['ops_warm']} after warm-up) in {samples['load_seconds']:.1f} s; "
+            f"{len(delivered)} deliveries; {stats.exists_seen_in_idle} EXISTS seen in IDLE; "
+            f"RSS start {rss_start} kB, warm {samples['rss_warm']} kB, after {rss_after} kB (bound +{growth_bound} kB)"
+        )
+        assert not stats.errors, stats.errors[:20]
+        assert not delivery_failures, delivery_failures[:20]
+        assert delivered, "no delivery during the load"
+
+        # Every delivered message is in its user's INBOX exactly once, and nothing else is.
+        expected = {**seeded, **delivered}
+        for address in users:
+            c = imaps_login(m, address)
+            ids = message_ids(c)
+            c.logout()
+            mine = sorted(msgid for msgid, to in expected.items() if to == address)
+            assert sorted(ids) == mine, f"{address}: {len(ids)} messages, {len(mine)} delivered"
+
+        assert rss_after <= samples["rss_warm"] + growth_bound
+        assert normal_imap(m, users[0]) < OP_LATENCY_BOUND * 4
+    finally:
+        assert m.stop() == 0, "".join(m.lines[-50:])
