@@ -4,7 +4,8 @@
 // - Persistence lives in MailStore; this type adds validation, hashing and policy on top.
 // - `authenticate` gives the same answer, after the same work (one account lookup, one app
 //   password lookup, one bcrypt), whether the account exists or not (issue: "a wrong password and
-//   an unknown account get the same answer in the same time").
+//   an unknown account get the same answer in the same time"). Only a success can be faster: credentials verified
+//   in the last few minutes are accepted from `VerifiedCredentials` after a store re-check, without a bcrypt.
 // - Recipient resolution is read-only and bounded (`maxAliasDepth`, `maxExpandedRecipients`).
 
 import Foundation
@@ -62,6 +63,7 @@ public final class Directory: Sendable {
     public let store: MailStore
     public let throttle: LoginThrottle
     let logger: Logger
+    let verified = VerifiedCredentials()
 
     /// Alias chains longer than this are cut (loops included).
     public static let maxAliasDepth = 8
@@ -220,7 +222,12 @@ public final class Directory: Sendable {
         let wait = await throttle.delay(ip: remote, account: username)
         if wait > .zero { try? await Task.sleep(for: wait) }
 
-        let result = await verify(credentials)
+        let result: AuthenticationResult
+        if let cached = await cachedAccount(credentials) {
+            result = .success(cached.0, cached.1)
+        } else {
+            result = await verify(credentials)
+        }
         switch result {
         case .success(let account, let method):
             await throttle.recordSuccess(account: username)
@@ -241,6 +248,26 @@ public final class Directory: Sendable {
             logger.error("could not record login: \(error)")
         }
         return result
+    }
+
+    /// The account of credentials that passed a full check in the last few minutes and still hold (same password
+    /// hash, app password not revoked), without a bcrypt; nil when the full check is needed. No throttle, no login
+    /// record: for requests that carry credentials every time (HTTP Basic); sessions go through `authenticate`.
+    public func cachedAccount(_ credentials: Credentials) async -> (AccountRecord, AuthenticationMethod)? {
+        let key = VerifiedCredentials.key(credentials)
+        guard let entry = verified.entry(for: key) else { return nil }
+        if let account = try? await store.account(id: entry.account) {
+            if let hash = entry.passwordHash, account.passwordHash == hash {
+                return (account, .password)
+            }
+            if let id = entry.appPassword,
+                let app = (try? await store.appPasswords(account: account.id))?.first(where: { $0.id == id })
+            {
+                return (account, .appPassword(label: app.label))
+            }
+        }
+        verified.forget(key)
+        return nil
     }
 
     /// The same work for every username: one account lookup, one app-password lookup, one bcrypt.
@@ -266,9 +293,17 @@ public final class Directory: Sendable {
         }
         let passwordOK = (try? await PasswordHashing.verify(credentials.password, hash: account?.passwordHash)) ?? false
         guard let account else { return .failure }
-        if passwordOK { return .success(account, .password) }
+        let key = VerifiedCredentials.key(credentials)
+        let expires = Date().addingTimeInterval(VerifiedCredentials.lifetime)
+        if passwordOK {
+            verified.remember(
+                key, .init(account: account.id, passwordHash: account.passwordHash, appPassword: nil, expires: expires))
+            return .success(account, .password)
+        }
         if let matchedApp {
             try? await store.touchAppPassword(matchedApp.id, at: Date())
+            verified.remember(
+                key, .init(account: account.id, passwordHash: nil, appPassword: matchedApp.id, expires: expires))
             return .success(account, .appPassword(label: matchedApp.label))
         }
         return .failure

@@ -7,13 +7,12 @@
 // - No password over plain HTTP from the network (DESIGN §5): on the `http` listener, requests from peers
 //   that are not loopback are refused with 403 before any credential is looked at (plain HTTP is for a
 //   TLS-terminating reverse proxy on the same machine).
-// - Verified credentials are remembered for `HTTPLimits.credentialCacheLifetime` under a SHA-256 of
-//   user and password (never the password itself), because DAV clients send Basic credentials with every
-//   request and a bcrypt per request would make sync slow; the account is re-read on every request.
+// - DAV clients send Basic credentials with every request: credentials Directory verified recently are accepted
+//   from its cache (`Directory.cachedAccount`, re-validated against the store on every request) without a bcrypt,
+//   a throttle step or a login record; anything else goes through `Directory.authenticate`.
 // - `/healthz` needs no authentication and reveals nothing but "ok".
 // - `/.well-known/caldav` and `/.well-known/carddav` redirect to the DAV root (RFC 6764 §5).
 
-import Crypto
 import DAVServer
 import Directory
 import Foundation
@@ -27,11 +26,6 @@ import NIOSSL
 import ServerSupport
 import ServiceLifecycle
 import Synchronization
-
-public enum HTTPLimits {
-    public static let credentialCacheLifetime: TimeInterval = 120
-    public static let credentialCacheSize = 10_000
-}
 
 /// Per-request context: the peer address (for the loopback rule) on top of Hummingbird's core context.
 struct MailroomRequestContext: RequestContext {
@@ -61,7 +55,6 @@ struct MailroomResponder: HTTPResponder {
     let settings: HTTPSettings
     let directory: Directory
     let dav: any DAVHandling
-    let credentials: CredentialCache
     /// True on the `https` listener: credentials may come from anywhere.
     let isTLS: Bool
     let logger: Logger
@@ -126,16 +119,12 @@ struct MailroomResponder: HTTPResponder {
         guard let header = request.headers[.authorization], let credentials = Self.basicCredentials(header) else {
             return nil
         }
-        let key = CredentialCache.key(credentials)
-        if let cached = credentials.username.isEmpty ? nil : self.credentials.account(for: key),
-            let account = try await directory.store.account(id: cached)
-        {
+        if !credentials.username.isEmpty, let (account, _) = await directory.cachedAccount(credentials) {
             return account
         }
         let remote = context.remoteAddress?.ipAddress ?? "unknown"
         switch await directory.authenticate(credentials, remote: remote, protocolName: "http") {
         case .success(let account, _):
-            self.credentials.remember(key, account: account.id)
             return account
         case .failure:
             return nil
@@ -161,36 +150,6 @@ struct MailroomResponder: HTTPResponder {
         var headers = HTTPFields()
         headers[.contentType] = "text/plain; charset=utf-8"
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: text)))
-    }
-}
-
-/// Verified credentials, by SHA-256 of user NUL password, for a short time.
-public final class CredentialCache: Sendable {
-    private let entries = Mutex<[String: (account: AccountID, expires: Date)]>([:])
-
-    public init() {}
-
-    static func key(_ c: Credentials) -> String {
-        let digest = SHA256.hash(data: Array((c.username.lowercased() + "\0" + c.password).utf8))
-        return digest.map { String(format: "%02x", $0) }.joined()
-    }
-
-    func account(for key: String) -> AccountID? {
-        entries.withLock { entries in
-            guard let e = entries[key] else { return nil }
-            if e.expires < Date() {
-                entries[key] = nil
-                return nil
-            }
-            return e.account
-        }
-    }
-
-    func remember(_ key: String, account: AccountID) {
-        entries.withLock { entries in
-            if entries.count >= HTTPLimits.credentialCacheSize { entries.removeAll() }
-            entries[key] = (account, Date().addingTimeInterval(HTTPLimits.credentialCacheLifetime))
-        }
     }
 }
 
@@ -240,7 +199,6 @@ public final class HTTPServer: Sendable {
     public let settings: HTTPSettings
     let directory: Directory
     let dav: any DAVHandling
-    let credentials = CredentialCache()
     let logger: Logger
 
     public init(settings: HTTPSettings, directory: Directory, dav: any DAVHandling, logger: Logger) {
@@ -256,7 +214,7 @@ public final class HTTPServer: Sendable {
         var log = logger
         log[metadataKey: "listener"] = "\(name)"
         let responder = MailroomResponder(
-            settings: settings, directory: directory, dav: dav, credentials: credentials, isTLS: tls != nil,
+            settings: settings, directory: directory, dav: dav, isTLS: tls != nil,
             logger: log)
         let bound = BoundAddress()
         let server: HTTPServerBuilder

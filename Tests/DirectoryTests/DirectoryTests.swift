@@ -50,6 +50,42 @@ func withDirectory(_ body: (Directory) async throws -> Void) async throws {
         }
     }
 
+    /// A login verified a moment ago is accepted again without a bcrypt; a changed password or a revoked app password
+    /// ends it at once (the cache re-checks the store), and a wrong password is never cached.
+    @Test func verifiedCredentialsSkipBcryptUntilThePasswordChanges() async throws {
+        try await withDirectory { d in
+            try await d.addDomain("example.com")
+            try await d.addUser(address: "alice@example.com", password: pw)
+            let (_, secret) = try await d.addAppPassword(address: "alice@example.com", label: "phone")
+            func login(_ password: String) async -> (Bool, Int) {
+                let counter = PasswordHashing.WorkCounter()
+                let result = await PasswordHashing.$workCounter.withValue(counter) {
+                    await d.authenticate(
+                        Credentials(username: "alice@example.com", password: password), remote: "127.0.0.1",
+                        protocolName: "test")
+                }
+                if case .success = result { return (true, counter.count.load(ordering: .relaxed)) }
+                return (false, counter.count.load(ordering: .relaxed))
+            }
+            #expect(await login(pw) == (true, 1))
+            #expect(await login(pw) == (true, 0))
+            #expect(await login(secret) == (true, 1))
+            #expect(await login(secret) == (true, 0))
+            #expect(await login("wrong password") == (false, 1))
+            #expect(await login("wrong password") == (false, 1))
+
+            try await d.revokeAppPassword(address: "alice@example.com", label: "phone")
+            #expect(await login(secret).0 == false)
+            try await d.setPassword(address: "alice@example.com", password: "a brand new password")
+            #expect(await login(pw) == (false, 1))
+            #expect(await login("a brand new password") == (true, 1))
+            #expect(await d.cachedAccount(Credentials(username: "alice@example.com", password: pw)) == nil)
+            #expect(
+                await d.cachedAccount(Credentials(username: "alice@example.com", password: "a brand new password"))?.0
+                    .address == "alice@example.com")
+        }
+    }
+
     /// The same answer after the same work: exactly one bcrypt for a wrong password, an unknown
     /// account and a malformed username. (Wall-clock timing is checked by the interop suite, which
     /// runs alone; here other tests run in parallel and only add noise.)
