@@ -27,6 +27,7 @@ import pathlib
 import pwd
 import random
 import resource
+import shlex
 import shutil
 import signal
 import socket
@@ -209,7 +210,7 @@ class Dovecot:
 
     name = "Dovecot"
 
-    def __init__(self, base, users, cert, key, scheme):
+    def __init__(self, base, users, cert, key, scheme, login_mode):
         self.dir = base / "dovecot"
         for sub in ("run", "state", "mail"):
             (self.dir / sub).mkdir(parents=True)
@@ -266,7 +267,7 @@ service imap-login {{
     ssl = yes
   }}
   process_limit = {CONNECTION_LIMIT}
-}}
+{self.login_mode_settings(login_mode)}}}
 service pop3-login {{
   inet_listener pop3 {{
     port = {p['pop3']}
@@ -307,6 +308,14 @@ service anvil {{
             time.sleep(0.05)
         self.pid = int(pid_file.read_text().split()[0])
         self.check_log("start")
+
+    @staticmethod
+    def login_mode_settings(mode):
+        """security: Dovecot's default, one imap-login process per connection (it stays as the TLS proxy).
+        performance: Dovecot's documented high-performance mode, a few long-lived login processes."""
+        if mode == "security":
+            return ""
+        return f"  service_count = 0\n  process_min_avail = {os.cpu_count() or 1}\n  client_limit = {CONNECTION_LIMIT}\n"
 
     @staticmethod
     def password_hash(scheme):
@@ -473,11 +482,15 @@ class Load:
 
     def run(self, label, side, scenario, args):
         cmd = [self.path, scenario, "--host", "127.0.0.1", *[str(a) for a in args]]
-        shown = [a for a in cmd[1:] if a != "--to"]
-        rcpts = cmd.count("--to")
-        if rcpts > 2:
-            shown = [a for a in shown if "@" not in a or a.startswith(("big@", "pop@")) or ":" in a or "from" in a]
-            shown.append(f"--to ({rcpts} recipients)")
+        shown, rest = [], cmd[1:]
+        while rest:
+            if rest[0] == "--to" and len(rest) > 1:
+                rest = rest[2:]
+            else:
+                shown.append(rest[0])
+                rest = rest[1:]
+        if "--to" in cmd:
+            shown.append(f"--to ... ({cmd.count('--to')} recipients)")
         log(f"  {side.name:16s} {' '.join(shown)}")
         try:
             res = subprocess.run(cmd, capture_output=True, text=True, timeout=self.timeout)
@@ -734,7 +747,8 @@ class Bench:
             self.notes.append("idle-memory runs first, on fresh servers (a heap grown by earlier scenarios would hide "
                               "new allocations), and shows the round with the LARGEST growth; PSS summed over the "
                               "server's process tree (Dovecot: master and every child, i.e. one imap-login TLS proxy "
-                              "and one imap process per connection: Dovecot's default high-security login mode)")
+                              f"and one imap process per connection in Dovecot's default login mode, "
+                              f"--dovecot-login {a.dovecot_login} here)")
             self.alternate("idle-memory", lambda s: self.load.run("idle-memory", s, "idle-memory", [
                 *imaps(s), *self.auth(self.users[-1]), "--mailbox", "INBOX", "--connections", a.idle_connections,
                 "--server-pid", s.pid]))
@@ -862,7 +876,9 @@ def machine_header(args, peer_versions, mailroom_version, transport):
             f"# command: {args.command}\n"
             f"# {transport}; imap-login always over imaps; SMTP with STARTTLS on both; one P-256 certificate "
             f"for all servers\n"
-            f"# Dovecot passdb scheme {args.dovecot_scheme} (Mailroom: bcrypt cost 10); Dovecot Maildir with default "
+            f"# client: {args.load_path}\n"
+            f"# Dovecot passdb scheme {args.dovecot_scheme} (Mailroom: bcrypt cost 10); Dovecot login mode "
+            f"{args.dovecot_login}; Dovecot Maildir with default "
             f"fsync (mail_fsync=optimized); Postfix -> Dovecot over LMTP; best of {args.rounds} alternating rounds")
 
 
@@ -874,6 +890,9 @@ def main():
     ap.add_argument("--quick", action="store_true", help=f"about {QUICK_FACTOR}x smaller sizes, for a smoke run")
     ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--keep", action="store_true", help="keep the temporary directory")
+    ap.add_argument("--dovecot-login", default="security", choices=["security", "performance"],
+                    help="Dovecot's login processes: security (its default, one per connection) or performance "
+                         "(service_count = 0, a few shared processes)")
     ap.add_argument("--dovecot-scheme", default="PLAIN", choices=["PLAIN", "BLF-CRYPT"],
                     help="Dovecot's password scheme (BLF-CRYPT: bcrypt cost 10, as Mailroom stores)")
     for name in ("smtp-messages", "smtp-connections", "users", "big-messages", "append-connections", "pop-messages",
@@ -881,8 +900,9 @@ def main():
                  "idle-connections", "logins", "login-connections", "size"):
         ap.add_argument(f"--{name}", type=int)
     ap.add_argument("--load-timeout", type=int, default=3600, help="seconds one mailroom-load run may take")
-    ap.add_argument("--command", default="scripts/bench_compare.py " + " ".join(sys.argv[1:]), help=argparse.SUPPRESS)
     args = ap.parse_args()
+    # The exact command, as typed (scripts/bench-compare names itself in the environment).
+    args.command = shlex.join([os.environ.get("BENCH_COMPARE_ENTRY", sys.argv[0]), *sys.argv[1:]])
     resolve_sizes(args)
 
     selected = set()
@@ -893,6 +913,8 @@ def main():
         selected.update(SCENARIO_GROUPS[name])
     bin_dir = pathlib.Path(args.bin_dir).resolve()
     load_bin = pathlib.Path(args.load_bin or bin_dir / "mailroom-load").resolve()
+    args.load_path = str(load_bin) + (" (a DEBUG build: the client may be the bottleneck, see client_cpu_s in "
+                                      "results.txt)" if "/debug/" in str(load_bin) else "")
     for path in (bin_dir / "mailroom", load_bin):
         if not os.access(path, os.X_OK):
             sys.exit(f"{path} is missing (build it, or pass --bin-dir /tmp/mailroom-bin)")
@@ -931,7 +953,7 @@ def main():
         cert, key = certificate(base)
         users = [f"bench{i}@{DOMAIN}" for i in range(1, args.users + 1)] + [BIG, POP]
         log("starting Dovecot, Postfix and Mailroom")
-        dovecot = Dovecot(base, users, cert, key, args.dovecot_scheme)
+        dovecot = Dovecot(base, users, cert, key, args.dovecot_scheme, args.dovecot_login)
         postfix = PrivatePostfix(base, dovecot.ports["lmtp"], cert, key)
         mailroom = Mailroom(bin_dir, base, users, cert, key)
         peer = Peer(dovecot, postfix)
