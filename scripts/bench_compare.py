@@ -480,7 +480,7 @@ class Load:
         self.results = results
         self.timeout = timeout
 
-    def run(self, label, side, scenario, args):
+    def run(self, label, side, scenario, args, timeout=None):
         cmd = [self.path, scenario, "--host", "127.0.0.1", *[str(a) for a in args]]
         shown, rest = [], cmd[1:]
         while rest:
@@ -493,9 +493,9 @@ class Load:
             shown.append(f"--to ... ({cmd.count('--to')} recipients)")
         log(f"  {side.name:16s} {' '.join(shown)}")
         try:
-            res = subprocess.run(cmd, capture_output=True, text=True, timeout=self.timeout)
+            res = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout or self.timeout)
         except subprocess.TimeoutExpired:
-            raise LoadFailed(f"mailroom-load {scenario} did not finish in {self.timeout} s")
+            raise LoadFailed(f"mailroom-load {scenario} did not finish in {timeout or self.timeout} s")
         err = res.stderr.strip()
         if res.returncode != 0:
             if "unknown scenario" in err or "unknown argument" in err:
@@ -683,7 +683,8 @@ class Bench:
         try:
             return self.load.run(scenario or f"seed-{user}", side, "imap-append", [
                 *self.imap_port(side), *self.auth(user), "--mailbox", "INBOX",
-                "--messages", count, "--connections", a.append_connections, "--size", a.size])
+                "--messages", count, "--connections", a.append_connections, "--size", a.size],
+                timeout=max(self.load.timeout, count // 10))
         except Unavailable:
             log(f"  {side.name}: imap-append not in mailroom-load; seeding {user} with Python imaplib instead")
             note = "seeding used Python imaplib (mailroom-load has no imap-append yet)"
@@ -874,6 +875,11 @@ def machine_header(args, peer_versions, mailroom_version, transport):
             f"{os.cpu_count()} cores (nproc {subprocess.run(['nproc'], capture_output=True, text=True).stdout.strip()})"
             f" · {mem} · kernel {os.uname().release} · {mailroom_version} · {' · '.join(peer_versions)}\n"
             f"# command: {args.command}\n"
+            f"# sizes: smtp-deliver {args.smtp_messages} messages over {args.smtp_connections} connections to "
+            f"{args.users} users; big {args.big_messages} + {RARE_COUNT + DISTINCT_COUNT} messages; pop "
+            f"{args.pop_messages}; idle-push {args.idle_clients} clients x {args.idle_messages} messages; idle-memory "
+            f"{args.idle_connections} connections; imap-login {args.logins} over {args.login_connections} connections;"
+            f" {args.size}-byte messages; load average at start {args.load_average}\n"
             f"# {transport}; imap-login always over imaps; SMTP with STARTTLS on both; one P-256 certificate "
             f"for all servers\n"
             f"# client: {args.load_path}\n"
@@ -904,6 +910,7 @@ def main():
     # The exact command, as typed (scripts/bench-compare names itself in the environment).
     args.command = shlex.join([os.environ.get("BENCH_COMPARE_ENTRY", sys.argv[0]), *sys.argv[1:]])
     resolve_sizes(args)
+    args.load_average = " ".join(f"{x:.2f}" for x in os.getloadavg())
 
     selected = set()
     for name in (args.only.split(",") if args.only else SCENARIO_GROUPS):
