@@ -855,15 +855,21 @@ class Bench:
         return "\n".join(lines)
 
 
+# Sizes of the full run (option name with underscores -> default).
+DEFAULT_SIZES = dict(smtp_messages=4000, smtp_connections=8, users=20, big_messages=100_000, append_connections=8,
+                     pop_messages=10_000, fetch_repeat=3, fetch_connections=1, search_repeat=5, idle_clients=100,
+                     idle_messages=50, idle_connections=2000, logins=2000, login_connections=8, size=4096)
+# --quick divides these by QUICK_FACTOR, but not below the floor given (a few IDLE clients and messages still
+# make a latency distribution).
+QUICK_FLOORS = dict(smtp_messages=1, big_messages=1, pop_messages=1, idle_clients=10, idle_messages=10,
+                    idle_connections=1, logins=1)
+
+
 def resolve_sizes(args):
-    defaults = dict(smtp_messages=4000, smtp_connections=8, users=20, big_messages=100_000, append_connections=8,
-                    pop_messages=10_000, fetch_repeat=3, fetch_connections=1, search_repeat=5, idle_clients=100,
-                    idle_messages=50, idle_connections=2000, logins=2000, login_connections=8, size=4096)
-    quick = dict(smtp_messages=200, big_messages=5000, pop_messages=500, idle_clients=10, idle_messages=10,
-                 idle_connections=100, logins=100)
-    for k, v in defaults.items():
+    """Fills every size option not given: the default, or with --quick the scaled-down default."""
+    for k, v in DEFAULT_SIZES.items():
         if getattr(args, k) is None:
-            setattr(args, k, quick[k] if args.quick and k in quick else v)
+            setattr(args, k, max(QUICK_FLOORS[k], v // QUICK_FACTOR) if args.quick and k in QUICK_FLOORS else v)
 
 
 def machine_header(args, peer_versions, mailroom_version, transport):
@@ -901,15 +907,16 @@ def main():
                          "(service_count = 0, a few shared processes)")
     ap.add_argument("--dovecot-scheme", default="PLAIN", choices=["PLAIN", "BLF-CRYPT"],
                     help="Dovecot's password scheme (BLF-CRYPT: bcrypt cost 10, as Mailroom stores)")
-    for name in ("smtp-messages", "smtp-connections", "users", "big-messages", "append-connections", "pop-messages",
-                 "fetch-repeat", "fetch-connections", "search-repeat", "idle-clients", "idle-messages",
-                 "idle-connections", "logins", "login-connections", "size"):
-        ap.add_argument(f"--{name}", type=int)
+    for key, default in DEFAULT_SIZES.items():
+        ap.add_argument(f"--{key.replace('_', '-')}", type=int, help=f"default {default}")
     ap.add_argument("--load-timeout", type=int, default=3600, help="seconds one mailroom-load run may take")
     args = ap.parse_args()
     # The exact command, as typed (scripts/bench-compare names itself in the environment).
     args.command = shlex.join([os.environ.get("BENCH_COMPARE_ENTRY", sys.argv[0]), *sys.argv[1:]])
     resolve_sizes(args)
+    bad = [k for k in (*DEFAULT_SIZES, "rounds", "load_timeout") if getattr(args, k) < 1]
+    if bad:
+        sys.exit(f"these options take a positive number: {', '.join('--' + k.replace('_', '-') for k in bad)}")
     args.load_average = " ".join(f"{x:.2f}" for x in os.getloadavg())
 
     selected = set()
