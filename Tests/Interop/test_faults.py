@@ -2,13 +2,18 @@
 
 Everything runs on loopback against a private server ($MAILROOM_BIN) and is bounded in time: every
 size, duration and bound is a named constant below. CI (scripts/test) runs this file with these values
-against the debug build on a 2-core machine; the whole file is meant to take about three minutes there.
-Synchronisation is by polling with deadlines; the only sleeps pace deliberately slow clients.
+against the debug build on a 2-core machine; the whole file is meant to take about three minutes there
+(the 500 logins, one bcrypt each, and the 60 s load are most of it). Synchronisation is by polling with
+deadlines; the only sleeps pace deliberately slow clients and senders.
 
 What the server cannot be asked to do faster: its protocol timeouts are fixed, not configurable
 (Sources/ServerSupport/ProtocolLimits.swift): SMTP 5 min idle, POP3 10 min, IMAP 60 s before login and
-30 min after, TLS handshake 15 s; the http listener (Hummingbird) has none. Tests that would need to
-wait for a multi-minute timer are skipped with that reason instead of waiting.
+30 min after, TLS handshake 15 s; the http listener (Hummingbird) has none. Slow-client cases that would
+need a multi-minute timer are skipped with that reason instead of waiting; the slow clients of all
+other cases share one server and one time window (a module fixture), so they cost one minute in all.
+
+Cases marked xfail(strict=True) are server faults observed when the test was written (the reason says
+what happens); they stay as they are until the server is fixed, and then fail as XPASS.
 """
 
 import asyncio
@@ -50,8 +55,8 @@ LOGIN_CONCURRENCY = 25  # logins in flight at once (each costs one bcrypt on the
 OP_TIMEOUT = 60  # one IMAP command taking longer counts as a failure
 # RSS after the run (sessions closed) may exceed the warm sample by this much, or by this much per
 # command run after the warm-up, whichever is larger. Measured (release build, 500 sessions, 60 s):
-# about 2.5 KB per command (~16,000 commands, ~800 deliveries: +41 MB), so 5 KB per command does not
-# flake and still catches a leak of ~10 KB per session and command.
+# about 2.5 KB per command (~16,000 commands, ~800 deliveries: +41 MB; debug build: ~13,500 commands,
+# +27 MB), so 5 KB per command does not flake and still catches a leak of ~10 KB per session and command.
 RSS_GROWTH_BOUND_KB = 30 * 1024
 RSS_GROWTH_PER_COMMAND_KB = 5
 
@@ -556,9 +561,11 @@ def client_hello():
     """The bytes of a TLS ClientHello, to be trickled."""
     incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
     obj = tls_context().wrap_bio(incoming, outgoing, server_hostname="localhost")
-    with pytest.raises(ssl.SSLWantReadError):
+    try:
         obj.do_handshake()
-    return outgoing.read()
+    except ssl.SSLWantReadError:  # it waits for the ServerHello; the ClientHello is written
+        return outgoing.read()
+    raise AssertionError("a TLS handshake completed without a server")
 
 
 class SlowClient:
@@ -592,7 +599,8 @@ class Slowloris:
     """A server with every listener, slow clients on each, and normal clients running meanwhile."""
 
     def __init__(self, base):
-        self.m = make_server(base, tuple(SLOW_CUT_BOUND) + tuple(SLOW_NOT_CHECKED), users=[user(0), user(1), user(2)])
+        listeners = (*SLOW_CUT_BOUND, *SLOW_NOT_CHECKED)
+        self.m = make_server(base, listeners, users=[user(0), user(1), user(2)])
         self.m.start()
         self.stop = threading.Event()
         hello = client_hello()
