@@ -627,6 +627,7 @@ class Bench:
             if INTERRUPTED.is_set():
                 raise KeyboardInterrupt() from e
             log(f"  {side.name}: {scenario}: {type(e).__name__}: {e}")
+            self.load.record(scenario, side, f"error={type(e).__name__} message={shlex.quote(str(e)[:300])}")
             self.store(scenario, side, e)
             return False
         return True
@@ -758,8 +759,19 @@ class Bench:
             self.alternate("smtp-deliver", self.smtp_deliver)
         if selected & NEEDS_BIG:
             log("== seeding big")
-            self.seed_big()
-            self.warm_up()
+            try:
+                self.seed_big()
+                self.warm_up()
+            except (LoadFailed, RuntimeError, OSError, imaplib.IMAP4.error) as e:
+                if INTERRUPTED.is_set():
+                    raise KeyboardInterrupt() from e
+                log(f"bench-compare: seeding {BIG} failed, skipping the scenarios that read it: {e}")
+                failure = LoadFailed(f"seeding {BIG} failed: {e}")
+                for scenario in selected & NEEDS_BIG:
+                    for side in self.sides:
+                        if not self.results.get(scenario, {}).get(side.name):
+                            self.store(scenario, side, failure)
+                selected = selected - NEEDS_BIG
         if "imap-fetch-flags" in selected:
             log("== imap-fetch-flags")
             self.alternate("imap-fetch-flags", lambda s: self.load.run("imap-fetch-flags", s, "imap-fetch-flags", [
@@ -851,6 +863,10 @@ class Bench:
                 elif higher is None and mv is not None and pv is not None and mv != pv and key == "hits":
                     ratio = "hits differ!"
                 cell = lambda v, err: v if v is not None else ("failed" if err else "—")
+                if key == rows[0][0] and (merr or perr):
+                    who, err = (m, merr) if merr else (p, perr)
+                    why = "not in mailroom-load" if isinstance(err, Unavailable) else str(err)
+                    ratio = f"{who} failed: {why}".replace("|", "/")[:160]
                 lines.append(f"| {scenario} | {label} | {cell(mv, merr)} | {cell(pv, perr)} | {ratio} |")
         return "\n".join(lines)
 
