@@ -686,6 +686,10 @@ class Bench:
                 *self.imap_port(side), *self.auth(user), "--mailbox", "INBOX",
                 "--messages", count, "--connections", a.append_connections, "--size", a.size],
                 timeout=max(self.load.timeout, count // 10))
+        except LoadFailed as e:
+            self.load.record(scenario or f"seed-{user}", side,
+                             f"error=LoadFailed message={shlex.quote(str(e)[:300])}")
+            raise
         except Unavailable:
             log(f"  {side.name}: imap-append not in mailroom-load; seeding {user} with Python imaplib instead")
             note = "seeding used Python imaplib (mailroom-load has no imap-append yet)"
