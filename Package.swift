@@ -171,12 +171,11 @@ let package = Package(
         .target(
             name: "HTTPServer",
             dependencies: [
-                "DAVServer", "Directory", "MailStore", "ServerSupport",
+                "Config", "DAVServer", "Directory", "MailStore", "ServerSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],

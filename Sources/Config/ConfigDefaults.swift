@@ -27,6 +27,14 @@ public enum ConfigDefaults {
     /// servers to accept at least that. 64 KiB leaves room for long UID sets.
     public static let imapLineLength = 64 * ByteSize.kibibyte
     public static let imapLineLengthBounds = 8192...(16 * ByteSize.mebibyte)
+    /// Time an IMAP or POP3 client has from connecting until it is logged in (RFC 9051 §5.4 allows a short
+    /// pre-authentication timer); a deadline, not an idle timer, so bytes trickled in do not extend it.
+    public static let loginTimeout: Duration = .seconds(60)
+    public static let loginTimeoutBounds: ClosedRange<Duration> = .seconds(2) ... .seconds(30 * 60)
+    /// An HTTP connection without a request in progress, or a request head that does not complete, is closed
+    /// after this long (also covers an HTTPS handshake that never finishes).
+    public static let httpIdleTimeout: Duration = .seconds(60)
+    public static let httpIdleTimeoutBounds: ClosedRange<Duration> = .seconds(2) ... .seconds(60 * 60)
 
     // [imap]
     public static let idleKeepalive: Duration = .seconds(2 * 60)

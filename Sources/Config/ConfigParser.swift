@@ -107,7 +107,10 @@ enum Schema {
     static let topLevel = ["hostname", "data_dir", "listen", "tls", "limits", "imap", "pop3", "delivery", "dns"]
     static let listen = ListenerKind.allCases.map(\.rawValue)
     static let tls = ["cert", "key"]
-    static let limits = ["message_size", "recipients", "connections_per_ip", "smtp_line_length", "imap_line_length"]
+    static let limits = [
+        "message_size", "recipients", "connections_per_ip", "smtp_line_length", "imap_line_length", "login_timeout",
+        "http_idle_timeout",
+    ]
     static let imap = ["idle_keepalive"]
     static let pop3 = ["deletes"]
     static let delivery = [
@@ -221,6 +224,12 @@ private struct Validator {
         }
         if let value = size(table, "imap_line_length", at: path, bounds: ConfigDefaults.imapLineLengthBounds) {
             limits.imapLineLength = value
+        }
+        if let value = duration(table, "login_timeout", at: path, bounds: ConfigDefaults.loginTimeoutBounds) {
+            limits.loginTimeout = value
+        }
+        if let value = duration(table, "http_idle_timeout", at: path, bounds: ConfigDefaults.httpIdleTimeoutBounds) {
+            limits.httpIdleTimeout = value
         }
         return limits
     }

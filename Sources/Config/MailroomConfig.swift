@@ -101,14 +101,22 @@ extension MailroomConfig {
         public var smtpLineLength: Int
         /// Longest IMAP command line, in bytes including CRLF, not counting literals.
         public var imapLineLength: Int
+        /// Deadline for logging in to IMAP and POP3, from connecting.
+        public var loginTimeout: Duration
+        /// Idle and request-head timeout of HTTP connections.
+        public var httpIdleTimeout: Duration
 
         public init(
             messageSize: Int = ConfigDefaults.messageSize,
             recipients: Int = ConfigDefaults.recipients,
             connectionsPerIP: Int = ConfigDefaults.connectionsPerIP,
             smtpLineLength: Int = ConfigDefaults.smtpLineLength,
-            imapLineLength: Int = ConfigDefaults.imapLineLength
+            imapLineLength: Int = ConfigDefaults.imapLineLength,
+            loginTimeout: Duration = ConfigDefaults.loginTimeout,
+            httpIdleTimeout: Duration = ConfigDefaults.httpIdleTimeout
         ) {
+            self.loginTimeout = loginTimeout
+            self.httpIdleTimeout = httpIdleTimeout
             self.messageSize = messageSize
             self.recipients = recipients
             self.connectionsPerIP = connectionsPerIP

@@ -60,6 +60,8 @@ extension MailroomConfig {
             # connections_per_ip = \(limits.connectionsPerIP)  # simultaneous connections from one IP, per listener
             # smtp_line_length = \(limits.smtpLineLength)  # longest SMTP line in bytes, CRLF included
             # imap_line_length = "\(ByteSize.format(limits.imapLineLength))"  # longest IMAP command line, literals excluded
+            # login_timeout = "\(DurationText.format(limits.loginTimeout))"  # IMAP/POP3 clients must be logged in by then
+            # http_idle_timeout = "\(DurationText.format(limits.httpIdleTimeout))"  # idle or stalled HTTP connections close
 
             [imap]
             # idle_keepalive = "\(DurationText.format(ConfigDefaults.idleKeepalive))"  # untagged OK during IDLE, keeps mobile NATs open

@@ -13,6 +13,7 @@
 // - `/healthz` needs no authentication and reveals nothing but "ok".
 // - `/.well-known/caldav` and `/.well-known/carddav` redirect to the DAV root (RFC 6764 §5).
 
+import Config
 import DAVServer
 import Directory
 import Foundation
@@ -42,10 +43,21 @@ public struct HTTPSettings: Sendable {
     public var hostname: String
     /// The path every DAV URL starts with.
     public var davRoot: String
+    /// A connection with no request in progress, or whose request head (or TLS handshake) does not complete, is
+    /// closed after this long (`[limits] http_idle_timeout`).
+    public var idleTimeout: Duration
+    /// Simultaneous connections from one IP address per listener (`[limits] connections_per_ip`); more are closed
+    /// at once.
+    public var connectionsPerIP: Int
 
-    public init(hostname: String, davRoot: String = "/dav/") {
+    public init(
+        hostname: String, davRoot: String = "/dav/", idleTimeout: Duration = ConfigDefaults.httpIdleTimeout,
+        connectionsPerIP: Int = ConfigDefaults.connectionsPerIP
+    ) {
         self.hostname = hostname
         self.davRoot = davRoot
+        self.idleTimeout = idleTimeout
+        self.connectionsPerIP = connectionsPerIP
     }
 }
 
@@ -217,13 +229,20 @@ public final class HTTPServer: Sendable {
             settings: settings, directory: directory, dav: dav, isTLS: tls != nil,
             logger: log)
         let bound = BoundAddress()
+        let limit = PerIPConnectionLimit(limit: settings.connectionsPerIP)
+        let configuration = HTTP1Channel.Configuration(idleTimeout: TimeAmount(settings.idleTimeout))
         let server: HTTPServerBuilder
         if let tls {
             server = HTTPServerBuilder { responder in
-                ProviderTLSChannel(base: HTTP1Channel(responder: responder), provider: tls)
+                LimitedChannel(
+                    base: ProviderTLSChannel(
+                        base: HTTP1Channel(responder: responder, configuration: configuration), provider: tls),
+                    limit: limit)
             }
         } else {
-            server = .http1()
+            server = HTTPServerBuilder { responder in
+                LimitedChannel(base: HTTP1Channel(responder: responder, configuration: configuration), limit: limit)
+            }
         }
         let application = Application(
             responder: responder, server: server,
@@ -233,6 +252,31 @@ public final class HTTPServer: Sendable {
             },
             logger: log)
         return HTTPListener(runApplication: { try await application.run() }, bound: bound)
+    }
+}
+
+/// The per-IP connection limit in front of a child channel: a connection over the limit is closed before anything
+/// is read from it.
+struct LimitedChannel<Base: ServerChildChannel>: ServerChildChannel {
+    typealias Value = Base.Value
+    let base: Base
+    let limit: PerIPConnectionLimit
+
+    struct TooManyConnections: Error {}
+
+    func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
+        let ip = channel.remoteAddress?.ipAddress
+        guard limit.admit(ip: ip) else {
+            logger.info("too many connections from this address", metadata: ["limit": "\(limit.limit)"])
+            channel.close(promise: nil)
+            return channel.eventLoop.makeFailedFuture(TooManyConnections())
+        }
+        channel.closeFuture.whenComplete { _ in limit.release(ip: ip) }
+        return base.setup(channel: channel, logger: logger)
+    }
+
+    func handle(value: Value, logger: Logger) async {
+        await base.handle(value: value, logger: logger)
     }
 }
 

@@ -26,7 +26,8 @@ public struct IMAPSettings: Sendable {
     public var idleKeepalive: Duration
     /// Bad commands tolerated before the session ends with BYE.
     public var maxErrors: Int
-    /// RFC 9051 §5.4: autologout timers.
+    /// RFC 9051 §5.4: autologout timers. Before login the timer is also a deadline counted from connecting
+    /// (`[limits] login_timeout`), so a client that trickles bytes cannot hold the connection.
     public var unauthenticatedTimeout: Duration
     public var authenticatedTimeout: Duration
     /// Framing limits of the command decoder.
@@ -55,7 +56,8 @@ public struct IMAPSettings: Sendable {
         self.init(
             hostname: hostname, maxMessageSize: config.limits.messageSize,
             spoolDirectory: URL(fileURLWithPath: config.dataDirectory).appendingPathComponent("spool"),
-            idleKeepalive: config.imap.idleKeepalive, maxLineLength: config.limits.imapLineLength)
+            idleKeepalive: config.imap.idleKeepalive, unauthenticatedTimeout: config.limits.loginTimeout,
+            maxLineLength: config.limits.imapLineLength)
     }
 }
 

@@ -30,6 +30,8 @@ final class IMAPSession: @unchecked Sendable {  // used by its connection's task
     var store: MailStore { server.store }
     var logger: Logger
     let remoteIP: String
+    /// Before login, the session ends at this instant whatever the client sends (`[limits] login_timeout`).
+    let loginDeadline: ContinuousClock.Instant
 
     var decoder: CommandDecoder
     var encoder = ResponseEncoder()
@@ -60,6 +62,7 @@ final class IMAPSession: @unchecked Sendable {  // used by its connection's task
         self.logger = connection.logger
         self.remoteIP = connection.remoteAddress?.ipAddress ?? "unknown"
         self.decoder = CommandDecoder(limits: server.settings.limits)
+        self.loginDeadline = ContinuousClock.now + server.settings.unauthenticatedTimeout
     }
 
     // MARK: Loop
@@ -89,8 +92,14 @@ final class IMAPSession: @unchecked Sendable {  // used by its connection's task
         await connection.close()
     }
 
+    /// The autologout timer; before login, also no later than the login deadline (RFC 9051 §5.4).
     var readTimeout: Duration {
-        account == nil ? settings.unauthenticatedTimeout : settings.authenticatedTimeout
+        get throws {
+            guard account == nil else { return settings.authenticatedTimeout }
+            let remaining = loginDeadline - ContinuousClock.now
+            guard remaining > .zero else { throw ConnectionError.timeout }
+            return min(settings.unauthenticatedTimeout, remaining)
+        }
     }
 
     /// The next decoder event; output is flushed before the session waits for the client.
@@ -98,7 +107,7 @@ final class IMAPSession: @unchecked Sendable {  // used by its connection's task
         while true {
             if let event = decoder.nextEvent() { return event }
             try await connection.flush()
-            guard let bytes = try await connection.read(timeout: readTimeout) else { throw Close.peerLeft }
+            guard let bytes = try await connection.read(timeout: try readTimeout) else { throw Close.peerLeft }
             decoder.append(bytes)
         }
     }

@@ -24,6 +24,8 @@ public struct POP3Settings: Sendable {
     public var maxErrors: Int
     /// Commands accepted before a successful login (DESIGN §5 "limits on unauthenticated commands").
     public var maxUnauthenticatedCommands: Int
+    /// Before login, the session ends this long after connecting whatever the client sends (`login_timeout`).
+    public var loginTimeout: Duration
 
     public static let defaultMaxErrors = 10
     public static let defaultMaxUnauthenticatedCommands = 30
@@ -31,8 +33,10 @@ public struct POP3Settings: Sendable {
     public init(
         hostname: String, deletes: POP3DeleteMode = ConfigDefaults.pop3Deletes,
         idleTimeout: Duration = ProtocolLimits.pop3IdleTimeout, maxErrors: Int = defaultMaxErrors,
-        maxUnauthenticatedCommands: Int = defaultMaxUnauthenticatedCommands
+        maxUnauthenticatedCommands: Int = defaultMaxUnauthenticatedCommands,
+        loginTimeout: Duration = ConfigDefaults.loginTimeout
     ) {
+        self.loginTimeout = loginTimeout
         self.hostname = hostname
         self.deletes = deletes
         self.idleTimeout = idleTimeout
@@ -41,7 +45,7 @@ public struct POP3Settings: Sendable {
     }
 
     public init(config: MailroomConfig, hostname: String) {
-        self.init(hostname: hostname, deletes: config.pop3.deletes)
+        self.init(hostname: hostname, deletes: config.pop3.deletes, loginTimeout: config.limits.loginTimeout)
     }
 }
 

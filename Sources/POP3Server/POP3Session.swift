@@ -31,6 +31,7 @@ final class POP3Session: @unchecked Sendable {  // used by its connection's task
     var framer = LineFramer()
     var errors = 0
     var unauthenticatedCommands = 0
+    let loginDeadline: ContinuousClock.Instant
     /// USER given, waiting for PASS (AUTHORIZATION state).
     var pendingUser: String?
     var utf8Enabled = false
@@ -64,6 +65,17 @@ final class POP3Session: @unchecked Sendable {  // used by its connection's task
         self.server = server
         self.logger = connection.logger
         self.remoteIP = connection.remoteAddress?.ipAddress ?? "unknown"
+        self.loginDeadline = ContinuousClock.now + server.settings.loginTimeout
+    }
+
+    /// The inactivity timer; before login, also no later than the login deadline.
+    var readTimeout: Duration {
+        get throws {
+            guard maildrop == nil else { return settings.idleTimeout }
+            let remaining = loginDeadline - ContinuousClock.now
+            guard remaining > .zero else { throw ConnectionError.timeout }
+            return min(settings.idleTimeout, remaining)
+        }
     }
 
     // MARK: Loop
@@ -120,7 +132,7 @@ final class POP3Session: @unchecked Sendable {  // used by its connection's task
             let event = framer.nextLine(maxLength: POP3Limits.maxCommandLine)
             if event != .needMoreData { return event }
             try await connection.flush()
-            guard let bytes = try await connection.read(timeout: settings.idleTimeout) else { return nil }
+            guard let bytes = try await connection.read(timeout: try readTimeout) else { return nil }
             framer.append(bytes)
         }
     }
@@ -296,7 +308,7 @@ final class POP3Session: @unchecked Sendable {  // used by its connection's task
                 try await connection.flush()
                 guard
                     let event = try await connection.nextLine(
-                        &framer, maxLength: POP3Limits.maxAuthLine, timeout: settings.idleTimeout)
+                        &framer, maxLength: POP3Limits.maxAuthLine, timeout: try readTimeout)
                 else { throw Close.peerLeft }
                 guard case .line(let line, _) = event else { return try await error(.err("Response too long")) }
                 var text = String(buffer: line)

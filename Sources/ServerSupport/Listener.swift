@@ -241,38 +241,23 @@ final class Admission: Sendable {
 final class ConnectionRegistry: Sendable {
     private struct State: ~Copyable {
         var connections: [UInt64: Connection] = [:]
-        var perIP: [String: Int] = [:]
         var shuttingDown = false
         var emptyWaiters: [UInt64: CheckedContinuation<Void, Never>] = [:]
         var nextWaiterID: UInt64 = 0
     }
     private let state = Mutex(State())
-    private let limitPerIP: Int
+    private let perIP: PerIPConnectionLimit
 
     init(limitPerIP: Int) {
-        self.limitPerIP = limitPerIP
+        self.perIP = PerIPConnectionLimit(limit: limitPerIP)
     }
 
     var count: Int { state.withLock { $0.connections.count } }
 
     /// Counts a connection from `ip` if it is under the limit.
-    func admit(ip: String?) -> Bool {
-        guard let ip else { return true }
-        return state.withLock { state in
-            let current = state.perIP[ip, default: 0]
-            guard current < limitPerIP else { return false }
-            state.perIP[ip] = current + 1
-            return true
-        }
-    }
+    func admit(ip: String?) -> Bool { perIP.admit(ip: ip) }
 
-    func release(ip: String?) {
-        guard let ip else { return }
-        state.withLock { state in
-            let remaining = state.perIP[ip, default: 1] - 1
-            state.perIP[ip] = remaining > 0 ? remaining : nil
-        }
-    }
+    func release(ip: String?) { perIP.release(ip: ip) }
 
     func add(_ connection: Connection) {
         let shuttingDown = state.withLock { state in
@@ -372,6 +357,38 @@ final class Readiness: Sendable {
                 return nil
             }
             if let result { continuation.resume(with: result) }
+        }
+    }
+}
+
+/// Open connections per remote IP address against a limit (`[limits] connections_per_ip`, DESIGN §5). Used by the
+/// mail listeners' registry and by the HTTP listeners.
+public final class PerIPConnectionLimit: Sendable {
+    private let counts = Mutex<[String: Int]>([:])
+    public let limit: Int
+
+    public init(limit: Int) {
+        self.limit = limit
+    }
+
+    /// Counts a connection from `ip` if it is under the limit; false (nothing counted) otherwise. A connection
+    /// without a known IP address is always admitted.
+    public func admit(ip: String?) -> Bool {
+        guard let ip else { return true }
+        return counts.withLock { counts in
+            let current = counts[ip, default: 0]
+            guard current < limit else { return false }
+            counts[ip] = current + 1
+            return true
+        }
+    }
+
+    /// Uncounts a connection `admit` counted.
+    public func release(ip: String?) {
+        guard let ip else { return }
+        counts.withLock { counts in
+            let remaining = counts[ip, default: 1] - 1
+            counts[ip] = remaining > 0 ? remaining : nil
         }
     }
 }

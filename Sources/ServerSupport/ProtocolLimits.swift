@@ -22,8 +22,8 @@ public enum ProtocolLimits {
     public static let smtpIdleTimeout: Duration = .seconds(5 * 60)
     /// RFC 9051 §5.4: the autologout timer is at least 30 minutes once authenticated.
     public static let imapIdleTimeout: Duration = .seconds(30 * 60)
-    /// RFC 9051 §5.4: before authentication a shorter timer is allowed.
-    public static let imapUnauthenticatedIdleTimeout: Duration = .seconds(60)
+    /// RFC 9051 §5.4: before authentication a shorter timer is allowed (configurable: `login_timeout`).
+    public static let imapUnauthenticatedIdleTimeout: Duration = ConfigDefaults.loginTimeout
     /// RFC 1939 §3: the POP3 inactivity autologout timer is at least 10 minutes.
     public static let pop3IdleTimeout: Duration = .seconds(10 * 60)
     /// Longest a TLS handshake may take (implicit TLS and STARTTLS).

@@ -62,7 +62,9 @@ struct ServerRuntime {
         var listeners: [Listener] = []
         var httpListeners: [HTTPListener] = []
         let http = HTTPServer(
-            settings: HTTPSettings(hostname: hostname), directory: directory,
+            settings: HTTPSettings(
+                hostname: hostname, idleTimeout: config.limits.httpIdleTimeout,
+                connectionsPerIP: config.limits.connectionsPerIP), directory: directory,
             dav: DAVService(store: store, logger: logger), logger: logger)
         for (kind, address) in config.listen.sorted(by: { $0.key < $1.key }) {
             let perIP = config.limits.connectionsPerIP

@@ -6,11 +6,12 @@ against the debug build on a 2-core machine; the whole file is meant to take abo
 (the 500 logins, one bcrypt each, and the 60 s load are most of it). Synchronisation is by polling with
 deadlines; the only sleeps pace deliberately slow clients and senders.
 
-What the server cannot be asked to do faster: its protocol timeouts are fixed, not configurable
-(Sources/ServerSupport/ProtocolLimits.swift): SMTP 5 min idle, POP3 10 min, IMAP 60 s before login and
-30 min after, TLS handshake 15 s; the http listener (Hummingbird) has none. Slow-client cases that would
-need a multi-minute timer are skipped with that reason instead of waiting; the slow clients of all
-other cases share one server and one time window (a module fixture), so they cost one minute in all.
+Timeouts: `[limits] login_timeout` (the deadline for logging in to IMAP and POP3, counted from connecting)
+and `http_idle_timeout` (idle HTTP connections, request heads and HTTPS handshakes that do not complete)
+are configurable, and this file sets them short; the TLS handshake timeout of the mail listeners is a
+fixed 15 s (Sources/ServerSupport/ProtocolLimits.swift). SMTP's 5-minute command timeout (RFC 5321
+§4.5.3.2.7) is fixed: those slow-client cases are skipped with that reason instead of waiting. The slow
+clients of all other cases share one server and one time window (a module fixture).
 
 Cases marked xfail(strict=True) are server faults observed when the test was written (the reason says
 what happens); they stay as they are until the server is fixed, and then fail as XPASS.
@@ -75,7 +76,8 @@ FLOOD_SEND_TIMEOUT = 5  # a send blocked this long means the server stopped read
 # test_slowloris
 TRICKLE_INTERVAL = 1.0  # the slow client sends one byte this often
 TLS_HANDSHAKE_TIMEOUT = 15  # ProtocolLimits.tlsHandshakeTimeout (fixed)
-IMAP_PREAUTH_TIMEOUT = 60  # ProtocolLimits.imapUnauthenticatedIdleTimeout (fixed)
+LOGIN_TIMEOUT = 12  # [limits] login_timeout set for the slowloris server (IMAP and POP3 before login)
+HTTP_IDLE_TIMEOUT = 12  # [limits] http_idle_timeout set for the slowloris server
 TIMEOUT_MARGIN = 5  # seconds allowed past a timer before a connection counts as not cut
 BYSTANDER_INTERVAL = 3.0  # a normal client of each protocol runs this often meanwhile
 PER_IP_LIMIT = 5  # [limits] connections_per_ip for test_connection_limit_per_ip
@@ -534,27 +536,17 @@ TLS_LISTENERS = ("submissions", "imaps", "pop3s", "https")
 # Where a slow client must be cut off (seconds after connecting), or why this test cannot check it.
 SLOW_CUT_BOUND = {
     **{name: TLS_HANDSHAKE_TIMEOUT for name in TLS_LISTENERS},
-    "imap": IMAP_PREAUTH_TIMEOUT,
-    "http": IMAP_PREAUTH_TIMEOUT,  # http has no timer; a minute is what common servers allow for headers
+    "https": HTTP_IDLE_TIMEOUT,  # the HTTP idle timer also covers a TLS handshake that does not finish
+    "imap": LOGIN_TIMEOUT,
+    "pop3": LOGIN_TIMEOUT,
+    "http": HTTP_IDLE_TIMEOUT,
 }
 SLOW_NOT_CHECKED = {
     "smtp": "SMTP's command timeout is 5 minutes (RFC 5321 §4.5.3.2.7) and not configurable",
     "submission": "SMTP's command timeout is 5 minutes (RFC 5321 §4.5.3.2.7) and not configurable",
-    "pop3": "POP3's autologout is 10 minutes (RFC 1939 §3) and not configurable",
 }
-# Observed with the release build on 2026-11-27; the server is to be fixed, the tests stay as they are.
-SLOW_XFAIL = {
-    ("imap", "trickle"): "imap listener: a client trickling one byte a second of an unfinished command line "
-    "before login is never cut off: each byte restarts the 60 s pre-login timer and the line limit is 64 KB",
-    ("http", "idle"): "http listener: an idle connection that never sends a request is never closed "
-    "(Hummingbird HTTP1Channel idleTimeout is nil; no request-header timeout)",
-    ("http", "trickle"): "http listener: request headers trickled one byte a second are never cut off "
-    "(no request-header timeout)",
-    ("https", "idle"): "https listener: a connection that never sends a ClientHello is never closed "
-    "(no TLS handshake timeout, unlike imaps/pop3s/submissions at 15 s)",
-    ("https", "trickle"): "https listener: a ClientHello trickled one byte a second is never cut off "
-    "(no TLS handshake timeout, unlike imaps/pop3s/submissions at 15 s)",
-}
+# Server faults still open (none at the moment); each stays xfail(strict=True) until fixed.
+SLOW_XFAIL = {}
 
 
 def client_hello():
@@ -600,7 +592,12 @@ class Slowloris:
 
     def __init__(self, base):
         listeners = (*SLOW_CUT_BOUND, *SLOW_NOT_CHECKED)
-        self.m = make_server(base, listeners, users=[user(0), user(1), user(2)])
+        self.m = make_server(
+            base,
+            listeners,
+            users=[user(0), user(1), user(2)],
+            extra_config=f'[limits]\nlogin_timeout = "{LOGIN_TIMEOUT}s"\nhttp_idle_timeout = "{HTTP_IDLE_TIMEOUT}s"\n',
+        )
         self.m.start()
         self.stop = threading.Event()
         hello = client_hello()
@@ -975,10 +972,7 @@ def test_many_sessions_while_delivering(tmp_path):
 
 # The per-IP connection limit ([limits] connections_per_ip) is what bounds how many slow clients one
 # address can hold open: each listener keeps exactly that many and refuses the rest.
-PER_IP_XFAIL = {
-    "http": "http listener: connections_per_ip is not applied; every connection from one address stays open",
-    "https": "https listener: connections_per_ip is not applied; every connection from one address stays open",
-}
+PER_IP_XFAIL = {}  # listeners where the limit is known not to hold (none at the moment)
 
 
 @pytest.fixture(scope="module")
