@@ -51,6 +51,7 @@ POLL_INTERVAL_S = 0.1  # end-to-end visibility is polled at least this often (th
 CONNECTION_LIMIT = 5000  # per-IP / per-user connection limits on both servers (idle-memory opens thousands)
 OPEN_FILES = 65536  # RLIMIT_NOFILE given to both servers and the client
 QUICK_FACTOR = 20
+START_TIMEOUT_S = 120  # longest wait for a server to start listening
 INTERRUPTED = threading.Event()  # set by the SIGINT/SIGTERM handler in main()
 
 # scenario name -> metric rows: (key in mailroom-load's output, label, True if higher is better).
@@ -151,7 +152,8 @@ def tail(path, n=3000):
 # --- servers -----------------------------------------------------------------------------------------------
 
 class Mailroom:
-    """A private `mailroom serve`: config and data under TMP/mailroom, listeners smtp, imaps, pop3s."""
+    """A private `mailroom serve`: config and data under TMP/mailroom; listeners smtp, imap, imaps, pop3, pop3s;
+    the per-IP connection limit raised like Dovecot's (idle-memory opens thousands from 127.0.0.1)."""
 
     name = "Mailroom"
 
@@ -174,11 +176,18 @@ class Mailroom:
         self.log = open(self.log_path, "w")
         self.proc = subprocess.Popen([self.bin, "serve", "--config", str(self.config)],
                                      stdout=subprocess.PIPE, stderr=self.log, text=True)
-        for line in self.proc.stdout:
-            if "ready" in line:
-                break
-        else:
-            raise RuntimeError(f"mailroom serve exited ({self.proc.wait()}): {tail(self.log_path)}")
+        # The "ready" line is awaited at most START_TIMEOUT_S: a server that hangs before it is killed.
+        watchdog = threading.Timer(START_TIMEOUT_S, self.proc.kill)
+        watchdog.start()
+        try:
+            for line in self.proc.stdout:
+                if "ready" in line:
+                    break
+            else:
+                raise RuntimeError(f"mailroom serve exited ({self.proc.wait()}) before \"ready\": "
+                                   f"{tail(self.log_path)}")
+        finally:
+            watchdog.cancel()
         threading.Thread(target=lambda: [None for _ in self.proc.stdout], daemon=True).start()
         self.pid = self.proc.pid
 
@@ -188,9 +197,11 @@ class Mailroom:
             raise RuntimeError(f"mailroom {' '.join(args)} failed: {res.stderr}{res.stdout}")
 
     def version(self):
+        """The binary has no --version: its path and build time, and the checkout's commit for reference."""
         res = subprocess.run(["git", "-C", str(pathlib.Path(__file__).resolve().parent), "rev-parse", "--short",
                               "HEAD"], capture_output=True, text=True)
-        return f"Mailroom {res.stdout.strip() or '?'} ({self.bin})"
+        built = datetime.datetime.fromtimestamp(os.stat(self.bin).st_mtime, datetime.timezone.utc)
+        return f"Mailroom {self.bin} built {built:%Y-%m-%dT%H:%MZ} (checkout at {res.stdout.strip() or '?'})"
 
     def alive(self):
         return self.proc is not None and self.proc.poll() is None
