@@ -39,7 +39,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import xml.etree.ElementTree as ET
 from urllib.parse import unquote
@@ -77,7 +76,8 @@ def wait_for_port(port, proc, name, log):
     deadline = time.monotonic() + READY_TIMEOUT
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise StartFailure(f"{name} exited with {proc.returncode}; log {log}:\n{pathlib.Path(log).read_text()[-4000:]}")
+            tail = pathlib.Path(log).read_text()[-4000:]
+            raise StartFailure(f"{name} exited with {proc.returncode}; log {log}:\n{tail}")
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=1):
                 return
@@ -148,10 +148,6 @@ def start_radicale(base, procs):
 
 
 # ------------------------------------------------------------------ HTTP
-
-
-class Finding(Exception):
-    pass
 
 
 class Server:
@@ -330,7 +326,10 @@ class Event:
         if self.tz is UTC:
             when = [f"DTSTART:{self.start.strftime(fmt)}Z", f"DTEND:{end.strftime(fmt)}Z"]
         else:
-            when = [f"DTSTART;TZID=Europe/Berlin:{self.start.strftime(fmt)}", f"DTEND;TZID=Europe/Berlin:{end.strftime(fmt)}"]
+            when = [
+                f"DTSTART;TZID=Europe/Berlin:{self.start.strftime(fmt)}",
+                f"DTEND;TZID=Europe/Berlin:{end.strftime(fmt)}",
+            ]
         lines = [
             "BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Mailroom//bench-dav//EN", "CALSCALE:GREGORIAN",
         ]
@@ -378,7 +377,9 @@ PROPFIND = (
     '<?xml version="1.0" encoding="utf-8"?>\n<D:propfind xmlns:D="DAV:"><D:prop><D:getetag/><D:getcontenttype/>'
     "<D:resourcetype/><D:displayname/></D:prop></D:propfind>"
 )
-TOKEN = '<?xml version="1.0" encoding="utf-8"?>\n<D:propfind xmlns:D="DAV:"><D:prop><D:sync-token/></D:prop></D:propfind>'
+TOKEN = (
+    '<?xml version="1.0" encoding="utf-8"?>\n<D:propfind xmlns:D="DAV:"><D:prop><D:sync-token/></D:prop></D:propfind>'
+)
 QUERY = (
     '<?xml version="1.0" encoding="utf-8"?>\n'
     '<C:calendar-query xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav">'
@@ -560,7 +561,6 @@ def main():
 
         # --- 3. sync-collection after 100 changes, a fresh cycle per repetition
         next_index = args.events
-        sync_counts = {s.name: [] for s in servers}
         change_ms = {k: {s.name: [] for s in servers} for k in ("modify", "new", "delete")}
         for i in range(args.repeat):
             tokens = {s.name: sync_token(s) for s in servers}
@@ -591,7 +591,6 @@ def main():
                     names = {unquote(h.rstrip("/").rsplit("/", 1)[-1]) for h, _, _ in rs}
                     removed = {unquote(h.rstrip("/").rsplit("/", 1)[-1]) for h, st, _ in rs if st and " 404" in st}
                     sizes["sync"][s.name].add(f"{len(rs)} ({len(removed)} removed) / {len(payload) / 1024:.0f} KiB")
-                    sync_counts[s.name].append(len(rs))
                     if names != changed_hrefs | removed_hrefs or removed != removed_hrefs:
                         missing = sorted((changed_hrefs | removed_hrefs) - names)[:5]
                         extra = sorted(names - changed_hrefs - removed_hrefs)[:5]
