@@ -462,6 +462,10 @@ def main():
         f"auto: one PUT each up to {PUT_SEED_LIMIT} events, files above",
     )
     args = ap.parse_args()
+    if args.events < CHANGES["modified"] + CHANGES["deleted"]:
+        ap.error(f"--events must be at least {CHANGES['modified'] + CHANGES['deleted']} (the changes of a sync cycle)")
+    if args.repeat < 1:
+        ap.error("--repeat must be at least 1")
     command = "python3 " + " ".join(shlex.quote(a) for a in sys.argv)
 
     radicale = ensure_radicale()
