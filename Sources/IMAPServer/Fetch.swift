@@ -1,8 +1,10 @@
 // FETCH and STORE (RFC 9051 §6.4.5, §6.4.6; RFC 3516 BINARY; RFC 7162 CONDSTORE/QRESYNC).
 //
 // Invariants:
-// - Body sections are streamed from the blob file in chunks (`MailStore.readBlobChunks`); only BINARY
-//   (which must transfer-decode a part) and HEADER.FIELDS subsets are assembled in memory.
+// - Body sections of large messages are streamed from the blob file in chunks (`MailStore.readBlobChunks`); messages
+//   up to `prefetchMaxMessage` are read ahead several at a time (at most `prefetchBudget` bytes held), because one
+//   trip to the blob I/O queue per small message costs more than the read. Only BINARY (which must
+//   transfer-decode a part) and HEADER.FIELDS subsets are assembled in memory.
 // - BODY[...] and BINARY[...] without .PEEK set \Seen in a read-write mailbox before the response is
 //   written, and the response then carries the new FLAGS (RFC 9051 §6.4.5).
 // - FETCH and STORE never send EXPUNGE (RFC 9051 §7.5.1).
@@ -17,6 +19,10 @@ import NIOCore
 extension IMAPSession {
     /// Details are read from the store this many messages at a time.
     static let fetchBatchSize = 256
+    /// Messages up to this size are read ahead, several per trip to the blob I/O queue, up to
+    /// `prefetchBudget` bytes at a time; larger ones are streamed in chunks.
+    static let prefetchMaxMessage: Int64 = 256 * 1024
+    static let prefetchBudget: Int64 = 4 * 1024 * 1024
 
     func fetch(
         tag: String, _ set: SequenceSet, _ attributes: [FetchAttribute], _ modifiers: FetchModifiers, byUID: Bool
@@ -45,6 +51,12 @@ extension IMAPSession {
                     try await write(
                         .untagged(.vanished(earlier: true, uids: SequenceSet(compacting: vanished.map(\.rawValue)))))
                 }
+            }
+        }
+        let readsBodies = attributes.contains { attribute in
+            switch attribute {
+            case .bodySection, .binary, .binarySize, .rfc822, .rfc822Header, .rfc822Text: return true
+            default: return false
             }
         }
         let needsDetails = attributes.contains { attribute in
@@ -86,20 +98,42 @@ extension IMAPSession {
                     details[d.uid] = d
                 }
             }
-            for index in batch {
+            var bodies: [String: [UInt8]] = [:]
+            for (position, index) in batch.enumerated() {
                 let message = box.messages[index]
                 // A message expunged by another session since the snapshot: skip it (RFC 9051 §7.5.1
                 // forbids sending EXPUNGE now; the client learns at the next allowed point).
                 if needsDetails && details[message.uid] == nil { continue }
-                try await fetchOne(index: index, message: message, details: details[message.uid], attributes)
+                if readsBodies, let blob = details[message.uid]?.blob, blob.size <= Self.prefetchMaxMessage,
+                    bodies[blob.hash] == nil
+                {
+                    bodies = try await prefetch(batch[position...].compactMap { details[box.messages[$0].uid]?.blob })
+                }
+                try await fetchOne(
+                    index: index, message: message, details: details[message.uid], attributes,
+                    body: details[message.uid].flatMap { bodies[$0.blob.hash] })
             }
         }
         try await write(.ok(tag, byUID ? "UID FETCH completed" : "FETCH completed"))
     }
 
-    func fetchOne(index: Int, message: MessageSummary, details: MessageDetails?, _ attributes: [FetchAttribute])
-        async throws
-    {
+    /// Reads the small blobs at the start of `upcoming`, up to `prefetchBudget` bytes, in one trip.
+    func prefetch(_ upcoming: [BlobRef]) async throws -> [String: [UInt8]] {
+        var wanted: [BlobRef] = []
+        var total: Int64 = 0
+        for blob in upcoming where blob.size <= Self.prefetchMaxMessage {
+            guard total + blob.size <= Self.prefetchBudget || wanted.isEmpty else { break }
+            if !wanted.contains(blob) { wanted.append(blob) }
+            total += blob.size
+        }
+        let contents = try await store.readBlobs(wanted)
+        return Dictionary(zip(wanted.map(\.hash), contents), uniquingKeysWith: { a, _ in a })
+    }
+
+    func fetchOne(
+        index: Int, message: MessageSummary, details: MessageDetails?, _ attributes: [FetchAttribute],
+        body: [UInt8]? = nil
+    ) async throws {
         try await write(.fetch(.start(sequenceNumber: UInt32(index + 1))))
         var structure: MessageStructure?
         func loadStructure() -> MessageStructure? {
@@ -138,25 +172,32 @@ extension IMAPSession {
                 try await simple(
                     .bodyStructure(
                         raw: ByteBuffer(string: s.bodyStructure.imapString(extended: extended)), extended: extended))
+            case .bodySection(let section, let partial, _) where section.part.isEmpty && section.kind == .complete:
+                // BODY[]: the whole message, no structure needed (RFC 9051 §6.4.5).
+                guard let details else { continue }
+                try await streamSection(
+                    details: details, bytes: SectionBytes(ranges: [0..<Int(details.blob.size)]), partial: partial,
+                    kind: .body(section: section, origin: partial?.offset), body: body)
             case .bodySection(let section, let partial, _):
                 guard let details, let s = loadStructure() else { continue }
                 try await streamSection(
                     details: details, bytes: s.sectionBytes(Self.mimeSpec(section)), partial: partial,
-                    kind: .body(section: section, origin: partial?.offset))
+                    kind: .body(section: section, origin: partial?.offset), body: body)
             case .rfc822:
                 guard let details else { continue }
                 try await streamSection(
                     details: details, bytes: SectionBytes(ranges: [0..<Int(details.blob.size)]), partial: nil,
-                    kind: .rfc822)
+                    kind: .rfc822, body: body)
             case .rfc822Header:
                 guard let details, let s = loadStructure() else { continue }
                 try await streamSection(
                     details: details, bytes: s.sectionBytes(SectionSpec(text: .header)), partial: nil,
-                    kind: .rfc822Header)
+                    kind: .rfc822Header, body: body)
             case .rfc822Text:
                 guard let details, let s = loadStructure() else { continue }
                 try await streamSection(
-                    details: details, bytes: s.sectionBytes(SectionSpec(text: .text)), partial: nil, kind: .rfc822Text)
+                    details: details, bytes: s.sectionBytes(SectionSpec(text: .text)), partial: nil, kind: .rfc822Text,
+                    body: body)
             case .binary(let part, let partial, _):
                 guard let details, let s = loadStructure() else { continue }
                 var data = try await binaryContent(details: details, structure: s, part: part)
@@ -193,9 +234,9 @@ extension IMAPSession {
     }
 
     /// Streams a section's bytes (or the `partial` range of them) as a literal straight from the blob.
-    func streamSection(details: MessageDetails, bytes: SectionBytes?, partial: Partial?, kind: StreamingKind)
-        async throws
-    {
+    func streamSection(
+        details: MessageDetails, bytes: SectionBytes?, partial: Partial?, kind: StreamingKind, body: [UInt8]? = nil
+    ) async throws {
         // A section that does not exist is sent as an empty string (as Dovecot and others do).
         let section = bytes ?? SectionBytes(ranges: [])
         // The section as ranges of the blob plus an optional trailing CRLF (HEADER.FIELDS).
@@ -225,7 +266,11 @@ extension IMAPSession {
         }
         try await write(.fetch(.streamingBegin(kind: kind, size: total)))
         for piece in selectedPieces {
-            if let range = piece.range {
+            if let range = piece.range, let body {
+                // Read ahead with its neighbours; clamped like a read of the file would be.
+                let clamped = range.clamped(to: 0..<body.count)
+                try await connection.write(ByteBuffer(bytes: body[clamped]))
+            } else if let range = piece.range {
                 for try await chunk in store.readBlobChunks(details.blob, range: range) {
                     try await connection.write(ByteBuffer(bytes: chunk))
                 }

@@ -64,6 +64,13 @@ extension MailStore {
         return try await Self.blobIO { try store.read(ref, range: range) }
     }
 
+    /// Reads several whole blobs in one trip to the blob I/O queue (IMAP FETCH of many small messages: one hop per
+    /// message would cost more than the reads). Results in the order of `refs`.
+    public func readBlobs(_ refs: [BlobRef]) async throws -> [[UInt8]] {
+        let store = blobs
+        return try await Self.blobIO { try refs.map { try store.read($0, range: nil) } }
+    }
+
     /// The blob (or a range of it) as a stream of chunks, one read per chunk.
     public func readBlobChunks(_ ref: BlobRef, range: Range<Int>? = nil, chunkSize: Int = MailStore.blobReadChunkSize)
         -> AsyncThrowingStream<[UInt8], any Error>

@@ -6,6 +6,8 @@
 //   contain it as a substring, ignoring case.
 // - Trigrams cannot match strings shorter than 3 characters: those fall back to a scan of the
 //   mailbox's rows with `mailroom_contains` (Unicode case-insensitive), so the answer is the same.
+// - Indexed queries start from the FTS match (CROSS JOIN fixes the join order): left to itself, SQLite's planner
+//   walks the mailbox and runs the MATCH once per message, which took a second on 20,000 messages instead of 5 ms.
 // - HEADER name: candidates come from the header text, then each candidate's header lines are checked
 //   for a field with that name whose value contains the string.
 
@@ -47,8 +49,8 @@ enum SearchIndex {
                 try db.rows(
                     """
                     SELECT mm.uid FROM blob_text t
-                    JOIN messages m ON m.blob_id = t.rowid
-                    JOIN mailbox_messages mm ON mm.message_id = m.id
+                    CROSS JOIN messages m ON m.blob_id = t.rowid
+                    CROSS JOIN mailbox_messages mm ON mm.message_id = m.id
                     WHERE blob_text MATCH ? AND mm.mailbox_id = ?
                     """, [query, mailbox.rawValue]))
         }
@@ -72,8 +74,8 @@ enum SearchIndex {
             candidates = try db.rows(
                 """
                 SELECT mm.uid, t.headers FROM blob_text t
-                JOIN messages m ON m.blob_id = t.rowid
-                JOIN mailbox_messages mm ON mm.message_id = m.id
+                CROSS JOIN messages m ON m.blob_id = t.rowid
+                CROSS JOIN mailbox_messages mm ON mm.message_id = m.id
                 WHERE blob_text MATCH ? AND mm.mailbox_id = ?
                 """, ["{headers} : \(phrase)", mailbox.rawValue])
         } else {
