@@ -2,9 +2,9 @@
 //
 // Invariants:
 // - Keys are evaluated over the session's snapshot, so results use the sequence numbers the client knows.
-// - BODY and TEXT are answered by the store's full-text index (`MailStore.search`), once per distinct
-//   key, before the tree is evaluated. FROM, TO, CC, BCC and SUBJECT match the stored (decoded) header
-//   text, HEADER the decoded values of the named field; all case-insensitive substrings.
+// - BODY and TEXT are answered by the store's full-text index, FROM, TO, CC, BCC and SUBJECT by a query over the
+//   stored (decoded) header text (`MailStore.search`), once per distinct key, before the tree is evaluated; HEADER
+//   matches the decoded values of the named field; all case-insensitive substrings.
 // - Only US-ASCII and UTF-8 charsets are accepted; others get NO [BADCHARSET] (RFC 9051 §6.4.4).
 
 import Delivery
@@ -47,13 +47,8 @@ struct SearchEvaluator {
         case .old: return true
         case .keyword(let name): return StoreFlag(name).map { flags.contains($0) } ?? false
         case .unkeyword(let name): return !(StoreFlag(name).map { flags.contains($0) } ?? false)
-        case .body, .text:
+        case .body, .text, .from, .to, .cc, .bcc, .subject:
             return textMatches[key]?.contains(m.summary.uid) ?? false
-        case .from(let s): return Self.contains(m.details?.from, s)
-        case .to(let s): return Self.contains(m.details?.to, s)
-        case .cc(let s): return Self.contains(m.details?.cc, s)
-        case .bcc(let s): return Self.contains(m.details?.bcc, s)
-        case .subject(let s): return Self.contains(m.details?.subject, s)
         case .header(let field, let s):
             // RFC 9051 §6.4.4: an empty string matches every message that has the field.
             guard let details = m.details, let structure = StoredStructure.structure(details.bodyStructure) else {
@@ -100,10 +95,10 @@ struct SearchEvaluator {
         Int64((date.timeIntervalSince1970 / 86400).rounded(.down))
     }
 
-    /// Every text key in the tree (deduplicated).
+    /// Every key in the tree the store answers (deduplicated).
     static func textKeys(_ key: SearchKey) -> Set<SearchKey> {
         switch key {
-        case .body, .text: return [key]
+        case .body, .text, .from, .to, .cc, .bcc, .subject: return [key]
         case .not(let inner): return textKeys(inner)
         case .or(let a, let b): return textKeys(a).union(textKeys(b))
         case .and(let keys): return keys.reduce(into: Set()) { $0.formUnion(textKeys($1)) }
@@ -113,7 +108,7 @@ struct SearchEvaluator {
 
     static func needsDetails(_ key: SearchKey) -> Bool {
         switch key {
-        case .sentBefore, .sentOn, .sentSince, .from, .to, .cc, .bcc, .subject, .header: return true
+        case .sentBefore, .sentOn, .sentSince, .header: return true
         case .not(let inner): return needsDetails(inner)
         case .or(let a, let b): return needsDetails(a) || needsDetails(b)
         case .and(let keys): return keys.contains(where: needsDetails)
@@ -121,11 +116,21 @@ struct SearchEvaluator {
         }
     }
 
-    /// Where the store looks for a text key, and the string.
-    static func textQuery(_ key: SearchKey) -> (String, TextScope)? {
+    /// What the store looks for, for a key `textKeys` returned.
+    enum StoreQuery {
+        case text(String, TextScope)
+        case field(SummaryField, String)
+    }
+
+    static func storeQuery(_ key: SearchKey) -> StoreQuery? {
         switch key {
-        case .body(let s): return (s, .body)
-        case .text(let s): return (s, .text)
+        case .body(let s): return .text(s, .body)
+        case .text(let s): return .text(s, .text)
+        case .from(let s): return .field(.from, s)
+        case .to(let s): return .field(.to, s)
+        case .cc(let s): return .field(.cc, s)
+        case .bcc(let s): return .field(.bcc, s)
+        case .subject(let s): return .field(.subject, s)
         default: return nil
         }
     }
@@ -141,8 +146,14 @@ extension IMAPSession {
             largestSequenceNumber: box.count, largestUID: box.messages.last?.uid.rawValue ?? 0)
         evaluator.saved = Set(savedSearch)
         for key in SearchEvaluator.textKeys(command.key) {
-            guard let (text, scope) = SearchEvaluator.textQuery(key) else { continue }
-            evaluator.textMatches[key] = try await store.search(mailbox: box.id, text: text, scope: scope)
+            switch SearchEvaluator.storeQuery(key) {
+            case .text(let text, let scope)?:
+                evaluator.textMatches[key] = try await store.search(mailbox: box.id, text: text, scope: scope)
+            case .field(let field, let text)?:
+                evaluator.textMatches[key] = try await store.search(mailbox: box.id, field: field, text: text)
+            case nil:
+                continue
+            }
         }
         var details: [UID: MessageDetails] = [:]
         if SearchEvaluator.needsDetails(command.key) {

@@ -29,6 +29,37 @@ extension MailStore {
     }
 }
 
+/// Decoded header text kept per message (RFC 9051 §6.4.4 FROM, TO, CC, BCC, SUBJECT).
+public enum SummaryField: String, Sendable, Hashable {
+    case subject, from, to, cc, bcc
+
+    var column: String {
+        switch self {
+        case .subject: "m.subject"
+        case .from: "m.from_text"
+        case .to: "m.to_text"
+        case .cc: "m.cc_text"
+        case .bcc: "m.bcc_text"
+        }
+    }
+}
+
+extension MailStore {
+    /// UIDs of the messages in `mailbox` whose decoded `field` contains `text`, ignoring case (Unicode); a message
+    /// without the field (no Subject) never matches. One query over the stored columns: no message is read.
+    public func search(mailbox: MailboxID, field: SummaryField, text: String) async throws -> Set<UID> {
+        try await read { db in
+            _ = try Rows.mailboxState(db, mailbox)
+            return SearchIndex.uids(
+                try db.rows(
+                    """
+                    SELECT mm.uid FROM mailbox_messages mm JOIN messages m ON m.id = mm.message_id
+                    WHERE mm.mailbox_id = ? AND mailroom_contains(\(field.column), ?)
+                    """, [mailbox.rawValue, text]))
+        }
+    }
+}
+
 enum SearchIndex {
     /// Trigram tokens: a shorter needle cannot use the index.
     static let minIndexedLength = 3

@@ -96,7 +96,11 @@ private func box(_ messages: [MessageSummary]) -> SelectedMailbox {
         let key = SearchKey.body("needle")
         #expect(search(key, text: [key: [UID(4)]]) == [4])
         #expect(SearchEvaluator.textKeys(.and([.not(key), .seen, .text("x")])) == [key, .text("x")])
-        #expect(SearchEvaluator.needsDetails(.or(.seen, .subject("x"))))
+        // FROM/SUBJECT and friends are store queries too: no message details are loaded for them.
+        #expect(SearchEvaluator.textKeys(.or(.from("a"), .subject("x"))) == [.from("a"), .subject("x")])
+        #expect(search(.subject("x"), text: [.subject("x"): [UID(1), UID(2)]]) == [1, 2])
+        #expect(!SearchEvaluator.needsDetails(.or(.seen, .subject("x"))))
+        #expect(SearchEvaluator.needsDetails(.or(.seen, .sentSince(IMAPDate(year: 2026, month: 1, day: 1)!))))
     }
 }
 
