@@ -936,7 +936,7 @@ def main():
     ap.add_argument("--dovecot-login", default="security", choices=["security", "performance"],
                     help="Dovecot's login processes: security (its default, one per connection) or performance "
                          "(service_count = 0, a few shared processes)")
-    ap.add_argument("--dovecot-scheme", default="PLAIN", choices=["PLAIN", "BLF-CRYPT"],
+    ap.add_argument("--dovecot-scheme", default="BLF-CRYPT", choices=["PLAIN", "BLF-CRYPT"],
                     help="Dovecot's password scheme (BLF-CRYPT: bcrypt cost 10, as Mailroom stores)")
     for key, default in DEFAULT_SIZES.items():
         ap.add_argument(f"--{key.replace('_', '-')}", type=int, help=f"default {default}")
