@@ -32,6 +32,17 @@ extension MailroomConfig {
     public static func parse(text: String, fileName: String, baseDirectory: String) throws(ConfigError)
         -> MailroomConfig
     {
+        let locator = KeyLocator(source: text)
+        if let line = locator.malformedHeaderLine {
+            // toml++ would abort on this header (see KeyLocator.malformedHeaderLine): report it as it would.
+            throw ConfigError(
+                fileName: fileName,
+                issues: [
+                    .init(
+                        line: line, key: nil,
+                        message: "TOML syntax error: a table header needs a key after '[', like [listen] or [\"a.b\"]")
+                ])
+        }
         let root: [String: TOMLNode]
         do {
             root = TOMLNode.convert(try TOMLTable(string: text))
@@ -46,7 +57,7 @@ extension MailroomConfig {
             throw ConfigError(
                 fileName: fileName, issues: [.init(line: nil, key: nil, message: "TOML syntax error: \(error)")])
         }
-        var validator = Validator(locator: KeyLocator(source: text), baseDirectory: baseDirectory)
+        var validator = Validator(locator: locator, baseDirectory: baseDirectory)
         let config = validator.config(from: root, sourceName: fileName)
         guard validator.issues.isEmpty, let config else {
             throw ConfigError(fileName: fileName, issues: validator.issues)

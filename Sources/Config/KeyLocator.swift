@@ -4,9 +4,10 @@
 // position. So this file scans the source itself: a lenient tokenizer that knows just enough TOML
 // (toml.io v1.0.0) to follow table headers (`[a.b]`, `[[a]]`), dotted and quoted keys, inline tables,
 // multi-line arrays and all four string forms, and records the first line of every key path it sees.
-// It runs only after toml++ accepted the document, so it never has to report syntax errors; when it meets
-// something it does not understand it skips to the next line. A path it never saw is looked up through
-// its nearest recorded ancestor, so an error always gets the best line available.
+// It reports no syntax errors but one (`malformedHeaderLine`: a table header toml++ would abort on, so the
+// parser runs it before toml++); the rest are toml++'s, and the key lines are used only after toml++ accepted
+// the document. When it meets something it does not understand it skips to the next line. A path it never
+// saw is looked up through its nearest recorded ancestor, so an error always gets the best line available.
 
 /// One step in a key path: a table key or an array index.
 enum KeyPathComponent: Hashable, Sendable {
@@ -38,11 +39,16 @@ extension Array where Element == KeyPathComponent {
 
 struct KeyLocator {
     private var lines: [ConfigKeyPath: Int] = [:]
+    /// The first line with a table header whose key does not start with a key character (`[`, `[:x]`, `[#]`).
+    /// toml++ 3.4 asserts on such a header instead of reporting it (an abort even in release builds, which keep
+    /// its asserts), so the parser refuses the file before toml++ sees it.
+    private(set) var malformedHeaderLine: Int?
 
     init(source: String) {
         var scanner = Scanner(bytes: Array(source.utf8))
         scanner.scanDocument()
         lines = scanner.lines
+        malformedHeaderLine = scanner.malformedHeaderLine
     }
 
     /// The line of `path`, or of its nearest ancestor that was seen; nil if none was.
@@ -74,6 +80,7 @@ private struct Scanner {
     var line = 1
     var lines: [ConfigKeyPath: Int] = [:]
     var currentTable: ConfigKeyPath = []
+    var malformedHeaderLine: Int?
 
     init(bytes: [UInt8]) {
         self.bytes = bytes
@@ -114,9 +121,23 @@ private struct Scanner {
         let headerLine = line
         advance()
         if current == UInt8(ascii: "[") { advance() }  // array of tables: same path for our purposes
+        checkHeaderKeyStart(line: headerLine)
         guard let path = scanKeyPath() else { return }
         currentTable = path
         for length in 1...path.count { record(Array(path.prefix(length)), line: headerLine) }
+    }
+
+    /// toml.io v1.0.0 "Table": after `[` (or `[[`) and whitespace (space, tab) comes a key: a bare key character,
+    /// a quote, or (an error toml++ reports itself) `]` or the end of the text.
+    private mutating func checkHeaderKeyStart(line headerLine: Int) {
+        var offset = 0
+        while let byte = peek(offset), byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") { offset += 1 }
+        guard let byte = peek(offset), malformedHeaderLine == nil else { return }
+        if !KeyLocator.isBareKeyByte(byte) && byte != UInt8(ascii: "\"") && byte != UInt8(ascii: "'")
+            && byte != UInt8(ascii: "]")
+        {
+            malformedHeaderLine = headerLine
+        }
     }
 
     // toml.io v1.0.0 "Keys": `key = value` with dotted keys.

@@ -1,0 +1,44 @@
+// Table headers toml++ 3.4 would abort on (an assert kept in release builds): the parser refuses them with a
+// syntax error on their line instead. Found by Fuzz/FuzzConfig (Fuzz/corpus/FuzzConfig/regress-table-header-*).
+
+import Testing
+
+@testable import Config
+
+struct TableHeaderTests {
+    /// Headers whose key starts with a character that cannot start a key, and the line they are on.
+    static let malformed: [(String, Int)] = [
+        ("[\n", 1),
+        ("[::1]:993\n", 1),
+        ("hostname = \"a.test\"\n\n[[ :]]\n", 3),
+        ("[listen]\nsmtp = \"127.0.0.1:25\"\n[#x]\n", 3),
+        ("[\u{E9}]\n", 1),
+        ("[\t\n[a]\n", 1),
+    ]
+
+    @Test(arguments: malformed)
+    func refusesHeaderWithoutKey(_ toml: String, _ line: Int) {
+        #expect {
+            try MailroomConfig.parse(text: toml, fileName: "m.toml", baseDirectory: "/")
+        } throws: { error in
+            guard let error = error as? ConfigError, let issue = error.issues.first else { return false }
+            return error.issues.count == 1 && issue.line == line && issue.key == nil
+                && issue.message.hasPrefix("TOML syntax error")
+        }
+    }
+
+    /// Well-formed headers and brackets that are not headers (nested arrays, strings) are still toml++'s to read.
+    @Test func keepsValidDocuments() throws {
+        let valid = """
+            [ listen ]
+            smtp = "127.0.0.1:25"
+            [ "delivery" . routes ]
+            "a.example" = "192.0.2.1"
+            """
+        let config = try MailroomConfig.parse(text: valid, fileName: "m.toml", baseDirectory: "/")
+        #expect(config.listen[.smtp] == HostPort(host: "127.0.0.1", port: 25))
+        #expect(config.delivery.routes["a.example"] == HostPort(host: "192.0.2.1", port: 25))
+        #expect(KeyLocator(source: "a = [\n  [\n    1\n  ]\n]\nb = \"\"\"\n[:\n\"\"\"\n").malformedHeaderLine == nil)
+        #expect(KeyLocator(source: "[a]\n[ ]\n['b']\n").malformedHeaderLine == nil)
+    }
+}
