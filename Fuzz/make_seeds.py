@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Writes the seed corpora Fuzz/corpus/<Target>/ from the test suites' own examples (string literals of
 Tests/...), RFC examples, and a few hand-written inputs. DNS seeds are built with dnslib (pip install dnslib).
-Run from the package root: python3 Fuzz/make_seeds.py. Existing files are kept (crash inputs stay)."""
-import hashlib, os, re, sys
+Run from the package root: python3 Fuzz/make_seeds.py [TARGET...] (only the targets named, when any are).
+Existing files are kept (crash inputs stay)."""
+import glob, hashlib, os, re, subprocess, sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CORPUS = os.path.join(ROOT, "Fuzz", "corpus")
@@ -30,7 +31,11 @@ def unescape(s):
 def crlf(s):
     return s.replace("\r\n", "\n").replace("\n", "\r\n")
 
+ONLY = set(sys.argv[1:])
+
 def write(target, items, limit=120):
+    if ONLY and target not in ONLY:
+        return
     d = os.path.join(CORPUS, target)
     os.makedirs(d, exist_ok=True)
     seen = set()
@@ -223,7 +228,194 @@ END:VCARD
 """)]
 write("FuzzICalendar", ics)
 
+# WebDAV: the request and multistatus bodies of the WebDAV and DAV server tests (RFC 4918, 4791, 6352, 6578
+# examples among them), header values and hrefs of the header tests, and bodies for the XML limits.
+dav = []
+for path in sorted(glob.glob(os.path.join(ROOT, "Tests/WebDAVTests/*.swift"))) + [
+        os.path.join(ROOT, "Tests/DAVServerTests/DAVServiceTests.swift")]:
+    for s in swift_literals(os.path.relpath(path, ROOT)):
+        if "<" in s and ">" in s and ("xmlns" in s or s.lstrip().startswith("<")):
+            dav.append(s)
+for s in swift_literals("Tests/WebDAVTests/HeaderTests.swift"):
+    if "<" not in s and 0 < len(s) <= 200:
+        dav.append(s + "\n")
+dav += [
+    # RFC 6578 §3.8: initial and later sync-collection with a limit.
+    """<?xml version="1.0" encoding="utf-8" ?>
+<D:sync-collection xmlns:D="DAV:">
+  <D:sync-token/>
+  <D:sync-level>1</D:sync-level>
+  <D:prop xmlns:R="urn:ns.example.com:boxschema">
+    <D:getetag/>
+    <R:bigbox/>
+  </D:prop>
+</D:sync-collection>
+""",
+    """<?xml version="1.0" encoding="utf-8" ?>
+<D:sync-collection xmlns:D="DAV:">
+  <D:sync-token>http://example.com/ns/sync/1233</D:sync-token>
+  <D:sync-level>infinite</D:sync-level>
+  <D:limit><D:nresults>100</D:nresults></D:limit>
+  <D:prop><D:getetag/></D:prop>
+</D:sync-collection>
+""",
+    # RFC 6578 §3.8: the multistatus answer with a removed member and the new token.
+    """<?xml version="1.0" encoding="utf-8" ?>
+<D:multistatus xmlns:D="DAV:">
+  <D:response>
+    <D:href>http://www.example.com/home/cyrusdaboo/test.doc</D:href>
+    <D:propstat>
+      <D:prop><D:getetag>"00001-abcd1"</D:getetag></D:prop>
+      <D:status>HTTP/1.1 200 OK</D:status>
+    </D:propstat>
+  </D:response>
+  <D:response>
+    <D:href>http://www.example.com/home/cyrusdaboo/vcard.vcf</D:href>
+    <D:status>HTTP/1.1 404 Not Found</D:status>
+  </D:response>
+  <D:response>
+    <D:href>/home/x/</D:href>
+    <D:propstat>
+      <D:prop><D:displayname/></D:prop>
+      <D:status>HTTP/1.1 403 Forbidden</D:status>
+      <D:error><D:cannot-modify-protected-property/></D:error>
+      <D:responsedescription>protected</D:responsedescription>
+    </D:propstat>
+  </D:response>
+  <D:responsedescription>done</D:responsedescription>
+  <D:sync-token>http://example.com/ns/sync/1234</D:sync-token>
+</D:multistatus>
+""",
+    # RFC 6352 §8.6.4: addressbook-query with address-data selection and a limit.
+    """<?xml version="1.0" encoding="utf-8" ?>
+<C:addressbook-query xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:carddav">
+  <D:prop>
+    <D:getetag/>
+    <C:address-data content-type="text/vcard" version="4.0">
+      <C:prop name="VERSION"/>
+      <C:prop name="UID"/>
+      <C:prop name="EMAIL" novalue="yes"/>
+      <C:prop name="FN"/>
+    </C:address-data>
+  </D:prop>
+  <C:filter test="anyof">
+    <C:prop-filter name="FN" test="allof">
+      <C:text-match collation="i;unicode-casemap" match-type="contains">daboo</C:text-match>
+      <C:param-filter name="TYPE"><C:text-match match-type="equals">work</C:text-match></C:param-filter>
+    </C:prop-filter>
+    <C:prop-filter name="EMAIL"><C:is-not-defined/></C:prop-filter>
+  </C:filter>
+  <C:limit><C:nresults>2</C:nresults></C:limit>
+</C:addressbook-query>
+""",
+    # RFC 4791 §7.8.3: calendar-query with expand; §7.10.1: free-busy-query.
+    """<?xml version="1.0" encoding="utf-8" ?>
+<C:calendar-query xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav">
+  <D:prop>
+    <C:calendar-data>
+      <C:comp name="VCALENDAR"><C:allprop/><C:comp name="VEVENT"><C:prop name="SUMMARY" novalue="no"/><C:allcomp/></C:comp></C:comp>
+      <C:expand start="20060103T000000Z" end="20060105T000000Z"/>
+      <C:limit-freebusy-set start="20060102T000000Z" end="20060106T000000Z"/>
+    </C:calendar-data>
+  </D:prop>
+  <C:filter>
+    <C:comp-filter name="VCALENDAR">
+      <C:comp-filter name="VEVENT">
+        <C:time-range start="20060104T000000Z" end="20060105T000000Z"/>
+        <C:prop-filter name="ATTENDEE">
+          <C:text-match collation="i;ascii-casemap" negate-condition="yes">mailto:lisa@example.com</C:text-match>
+          <C:param-filter name="PARTSTAT"><C:text-match collation="i;octet">NEEDS-ACTION</C:text-match></C:param-filter>
+        </C:prop-filter>
+        <C:comp-filter name="VALARM"><C:is-not-defined/></C:comp-filter>
+      </C:comp-filter>
+    </C:comp-filter>
+  </C:filter>
+  <C:timezone>BEGIN:VCALENDAR&#13;
+END:VCALENDAR&#13;
+</C:timezone>
+</C:calendar-query>
+""",
+    """<?xml version="1.0" encoding="utf-8" ?>
+<C:free-busy-query xmlns:C="urn:ietf:params:xml:ns:caldav">
+  <C:time-range start="20060104T140000Z" end="20060105T220000Z"/>
+</C:free-busy-query>
+""",
+    # RFC 5689 §5.1 extended MKCOL with typed and dead properties.
+    """<?xml version="1.0" encoding="utf-8" ?>
+<D:mkcol xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav" xmlns:I="http://apple.com/ns/ical/">
+  <D:set>
+    <D:prop>
+      <D:resourcetype><D:collection/><C:calendar/></D:resourcetype>
+      <D:displayname>Lisa's Events</D:displayname>
+      <C:supported-calendar-component-set><C:comp name="VEVENT"/><C:comp name="VTODO"/></C:supported-calendar-component-set>
+      <I:calendar-color>#FF2968FF</I:calendar-color>
+      <I:calendar-order>-3</I:calendar-order>
+      <X:dead xmlns:X="urn:example:dead" a="1" xml:lang="en">mixed <X:b>bold</X:b> text</X:dead>
+    </D:prop>
+  </D:set>
+</D:mkcol>
+""",
+    # RFC 4918 §9.2.2 PROPPATCH: set and remove in document order.
+    """<?xml version="1.0" encoding="utf-8" ?>
+<D:propertyupdate xmlns:D="DAV:" xmlns:Z="http://ns.example.com/standards/z39.50/">
+  <D:set><D:prop><Z:Authors><Z:Author>Jim Whitehead</Z:Author><Z:Author>Roy Fielding</Z:Author></Z:Authors></D:prop></D:set>
+  <D:remove><D:prop><Z:Copyright-Owner/></D:prop></D:remove>
+</D:propertyupdate>
+""",
+    # XML edge cases: the limits, DOCTYPE / entities (refused), encodings, CDATA, namespaces, references.
+    "<a>" * 7 + "x" + "</a>" * 7,
+    "<D:propfind xmlns:D=\"DAV:\"><D:prop>" + "<D:getetag/>" * 45 + "</D:prop></D:propfind>",
+    "<!DOCTYPE foo [<!ENTITY xxe SYSTEM \"file:///etc/passwd\">]><foo>&xxe;</foo>",
+    "<?xml version=\"1.0\"?><!ENTITY a \"b\"><a/>",
+    "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><a/>",
+    "\ufeff<?xml version='1.0' encoding='utf-8'?><a/>",
+    "<a xmlns=\"urn:x\"><b xmlns=\"\">t<![CDATA[<raw> & ]]>u</b><c>&lt;&amp;&#65;&#x1F600;</c></a>",
+    "<p:a xmlns:p=\"urn:p\" xmlns:q=\"urn:q\" q:x=\"1\" y=\"a&#9;b&#10;c\"><p:b q:z=\"\"/><!-- c --><?pi x?></p:a>",
+    "<a>&undefined;</a>",
+    "<a><b></a></b>",
+    "\r\n \t",
+    "/dav/calendars/alice%40example.com/Calendar%20Work/ev%201.ics\n",
+    "http://cal.example.com:8443/dav/x/\nhttps://h.example\n/a/%2e%2e/b\n/a//b\n/caf%C3%A9/%F0%9F%98%80\n",
+    "0\n1\ninfinity\n Infinity \nT\nF\n*\n\"a\", W/\"b\" ,\"c\"\n,,\"x\",\n",
+]
+write("FuzzWebDAV", dav, limit=200)
+
+# Config: the test suites' config texts, the TOML blocks of docs/CONFIG.md, the starter template (printed by a
+# built mailroom binary, when one exists, as is and with its commented-out keys set) and hand-written files.
+conf = []
+for path in ["Tests/ConfigTests/ConfigLoadTests.swift", "Tests/ConfigTests/ConfigErrorTests.swift",
+             "Tests/ConfigTests/ConfigValueTests.swift"]:
+    for s in swift_literals(path):
+        if "=" in s or s.startswith("["):
+            conf.append(s if s.endswith("\n") else s + "\n")
+doc = open(os.path.join(ROOT, "docs/CONFIG.md"), encoding="utf-8").read()
+conf += re.findall(r"```toml\n(.*?)```", doc, re.S)
+for exe in [".build/debug/mailroom", "/tmp/mailroom-bin/mailroom"]:
+    exe = os.path.join(ROOT, exe)
+    if os.path.exists(exe):
+        template = subprocess.run([exe, "init", "--hostname", "mail.example.com"], capture_output=True,
+                                  text=True).stdout
+        if template.startswith("#"):
+            conf.append(template)
+            conf.append("\n".join(l[2:] if l.startswith("# ") and " = " in l else l for l in template.split("\n")))
+            break
+conf += [
+    'hostname = "mx.example.org"\n[listen]\nsmtp = "*:25"\nimaps = "[::]:993"\nhttp = "[2001:db8::1]:80"\n'
+    '[tls]\ncert = "../certs/../tls/fullchain.pem"\nkey = "/etc/ssl/./key.pem"\n'
+    '[delivery]\nrelay = "::1"\nrelay_username = "a\\"b\\\\c\\u00e9"\nrelay_password_file = "pw"\n'
+    'delay_notice = "0s"\nlifetime = "1d2h3m4s"\n[delivery.routes]\n"Partner.Example" = "192.0.2.10"\n'
+    '[dns]\nservers = ["127.0.0.1", "[::1]:5353", "::1"]\n',
+    'limits = { message_size = 1048576, smtp_line_length = "1MB", login_timeout = "30m" }\n'
+    'imap.idle_keepalive = "10s"\npop3.deletes = "keep"\n',
+    "hostname = 'literal.example'\ndata_dir = " + "'" * 3 + "multi\nline" + "'" * 3 + "\n",
+    '[[listen]]\nsmtp = 1\n[limits]\nrecipients = 0x10\nmessage_size = 1e3\nlogin_timeout = 1979-05-27T07:32:00Z\n',
+    "1h30m\n25MB\n512kib\n10k\n999999d\n127.0.0.1:25\n[::ffff:1.2.3.4]:993\nmail.example.com\n/a/./b/../c\n",
+]
+write("FuzzConfig", conf, limit=200)
+
 # DNS: queries and replies built with dnslib.
+if ONLY and "FuzzDNSMessage" not in ONLY:
+    sys.exit(0)
 try:
     from dnslib import DNSRecord, RR, QTYPE, A, AAAA, MX, TXT, CNAME, DNSHeader, DNSQuestion, RCODE
 except ImportError:

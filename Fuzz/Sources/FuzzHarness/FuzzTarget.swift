@@ -24,6 +24,8 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     case dnsMessage = "FuzzDNSMessage"
     case dkimHeader = "FuzzDKIMHeader"
     case iCalendar = "FuzzICalendar"
+    case webDAV = "FuzzWebDAV"
+    case config = "FuzzConfig"
 
     /// Runs one input through the target's parsers and checks its properties.
     public func run(_ input: [UInt8]) throws(FuzzFailure) {
@@ -35,6 +37,8 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .dnsMessage: try DNSMessageFuzz.run(input)
         case .dkimHeader: try DKIMHeaderFuzz.run(input)
         case .iCalendar: try ICalendarFuzz.run(input)
+        case .webDAV: try WebDAVFuzz.run(input)
+        case .config: try ConfigFuzz.run(input)
         }
     }
 

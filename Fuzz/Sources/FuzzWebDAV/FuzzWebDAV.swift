@@ -1,0 +1,10 @@
+// FuzzWebDAV: the libFuzzer entry point for FuzzTarget.webDAV. No main.swift: libFuzzer provides main when built with
+// `scripts/fuzz FuzzWebDAV` (--sanitize fuzzer); the checks live in FuzzHarness, shared with Tests/FuzzCorpusTests.
+
+import FuzzHarness
+
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+    FuzzTarget.webDAV.runTrapping(UnsafeBufferPointer(start: data, count: size))
+    return 0
+}
