@@ -123,12 +123,15 @@ public enum DurationText {
         for character in trimmed {
             if character.isASCIIDigit {
                 number.append(character)
-                guard number.count <= 12 else { return nil }
             } else {
+                // Overflow-checked rather than a digit cap, so that every total parses back from `format`.
                 guard !number.isEmpty, let value = Int64(number),
                     let unitIndex = units[nextUnitIndex...].firstIndex(where: { $0.0 == character })
                 else { return nil }
-                seconds += value * units[unitIndex].1
+                let (product, productOverflow) = value.multipliedReportingOverflow(by: units[unitIndex].1)
+                let (sum, sumOverflow) = seconds.addingReportingOverflow(product)
+                guard !productOverflow, !sumOverflow else { return nil }
+                seconds = sum
                 nextUnitIndex = unitIndex + 1
                 number = ""
             }
@@ -151,7 +154,8 @@ public enum DurationText {
 }
 
 extension Character {
-    var isASCIIDigit: Bool { ("0"..."9").contains(self) }
+    /// 0-9 only: a range check on Character would also admit a digit with combining marks ("1\u{301}").
+    var isASCIIDigit: Bool { asciiValue.map { (0x30...0x39).contains($0) } ?? false }
 }
 
 extension StringProtocol {
