@@ -448,8 +448,9 @@ func hrefList(_ root: XMLTreeElement) throws(DAVRequestError) -> [String] {
     return hrefs
 }
 
-/// The selection as elements, with `dataElement` (calendar-data or address-data) in place of its bare name.
-func propElements(_ selection: PropertySelection?, dataElement: XMLTreeElement?) -> [XMLTreeElement] {
+/// The selection as elements, with each `dataElement` (calendar-data, address-data; a sync-collection may carry
+/// both) in place of its bare name.
+func propElements(_ selection: PropertySelection?, dataElement: XMLTreeElement?...) -> [XMLTreeElement] {
     switch selection {
     case nil: return []
     case .propName: return [XMLTreeElement(.dav("propname"))]
@@ -458,7 +459,7 @@ func propElements(_ selection: PropertySelection?, dataElement: XMLTreeElement?)
             + (include.isEmpty ? [] : [XMLTreeElement(.dav("include"), elements: include.map(\.emptyElement))])
     case .prop(let names):
         let elements = names.map { name in
-            if let dataElement, dataElement.name == name.qualifiedName { return dataElement }
+            for case let data? in dataElement where data.name == name.qualifiedName { return data }
             return name.emptyElement
         }
         return [XMLTreeElement(.dav("prop"), elements: elements)]

@@ -70,8 +70,7 @@ public struct SyncCollection: Hashable, Sendable {
             children.append(
                 XMLTreeElement(.dav("limit"), elements: [XMLTreeElement(.dav("nresults"), text: String(limit))]))
         }
-        let data = calendarData?.element ?? addressData?.element
-        children += propElements(.prop(properties), dataElement: data)
+        children += propElements(.prop(properties), dataElement: calendarData?.element, addressData?.element)
         return XMLTreeElement(.dav("sync-collection"), elements: children)
     }
 }
