@@ -226,8 +226,8 @@ let package = Package(
         .target(
             name: "FuzzHarness",
             dependencies: [
-                "IMAPProtocol", "SMTPProtocol", "POP3Protocol", "MIME", "DNS", "DKIM", "CalendarFormats",
-                .product(name: "NIOCore", package: "swift-nio"),
+                "IMAPProtocol", "SMTPProtocol", "POP3Protocol", "MIME", "DNS", "DKIM", "CalendarFormats", "WebDAV",
+                "Config", .product(name: "NIOCore", package: "swift-nio"),
             ],
             path: "Fuzz/Sources/FuzzHarness",
             swiftSettings: strict
@@ -251,6 +251,12 @@ let package = Package(
             swiftSettings: strict),
         .executableTarget(
             name: "FuzzICalendar", dependencies: ["FuzzHarness"], path: "Fuzz/Sources/FuzzICalendar",
+            swiftSettings: strict),
+        .executableTarget(
+            name: "FuzzWebDAV", dependencies: ["FuzzHarness"], path: "Fuzz/Sources/FuzzWebDAV",
+            swiftSettings: strict),
+        .executableTarget(
+            name: "FuzzConfig", dependencies: ["FuzzHarness"], path: "Fuzz/Sources/FuzzConfig",
             swiftSettings: strict),
         .testTarget(name: "FuzzCorpusTests", dependencies: ["FuzzHarness"], swiftSettings: strict),
     ]
