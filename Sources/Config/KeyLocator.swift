@@ -102,6 +102,8 @@ private struct Scanner {
     }
 
     mutating func scanDocument() {
+        // A UTF-8 byte order mark, which toml++ skips too (so a header right after it is still checked).
+        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { position = 3 }
         while current != nil {
             skipWhitespace(newlines: true)
             guard let byte = current else { return }

@@ -14,6 +14,7 @@ struct TableHeaderTests {
         ("[listen]\nsmtp = \"127.0.0.1:25\"\n[#x]\n", 3),
         ("[\u{E9}]\n", 1),
         ("[\t\n[a]\n", 1),
+        ("\u{FEFF}[$ns]\n", 1),  // after a byte order mark (toml++ skips it)
     ]
 
     @Test(arguments: malformed)
