@@ -7,6 +7,9 @@
 //   parser anyway aborts the parse. The scan is conservative: a comment that contains "<!DOCTYPE" is refused too.
 // - The scan is only sound on the bytes libxml2 will read, so the body must be UTF-8 (RFC 4918 §8.2 and every
 //   client send UTF-8): invalid UTF-8, NUL octets and an XML declaration naming another encoding are refused.
+// - A processing instruction without data (`<?x?>`, the target directly followed by "?>") is refused before
+//   libxml2 sees it: libxml2 reports its data as NULL and swift-corelibs-foundation's XMLParser passes that to
+//   strlen, a segmentation fault. The scan is conservative like the DOCTYPE one (also inside comments and CDATA).
 // - Limits (XMLLimits) are checked before parsing (size) and while building (depth, element count); the parse is
 //   aborted at the first violation.
 // - libxml2 recovers from some errors (a wrong end tag, an unbound prefix) and still reports success; any error
@@ -34,6 +37,8 @@ public enum XMLTreeError: Error, Hashable, Sendable {
     case malformed(line: Int, column: Int)
     /// No root element (an empty or whitespace-only document).
     case noRootElement
+    /// A processing instruction without data (`<?x?>`), which FoundationXML's XMLParser cannot report.
+    case processingInstructionRefused
 }
 
 /// Parses bodies into element trees.
@@ -71,6 +76,7 @@ public enum XMLTreeParser {
         // UTF-16 byte order marks (FE FF, FF FE) and NUL are not UTF-8 XML; String validation catches the rest.
         guard !body.contains(0), String(validating: body, as: UTF8.self) != nil else { throw .unsupportedEncoding }
         if contains(body, "<!DOCTYPE") || contains(body, "<!ENTITY") { throw .doctypeRefused }
+        if containsPIWithoutData(body) { throw .processingInstructionRefused }
         // XML 1.0 §4.3.3: an XML declaration may name the encoding; only UTF-8 (or its ASCII subset) is read.
         var start = 0
         if body.starts(with: [0xEF, 0xBB, 0xBF]) { start = 3 }
@@ -85,6 +91,26 @@ public enum XMLTreeParser {
     }
 
     private static func contains(_ body: [UInt8], _ needle: String) -> Bool { find(body[...], needle) != nil }
+
+    /// Whether some "<?" is followed by a target (no XML 1.0 §2.3 whitespace) that "?>" ends at once: XML 1.0 §2.6
+    /// `PI ::= '<?' PITarget (S (Char* - (Char* '?>' Char*)))? '?>'` without the optional part.
+    private static func containsPIWithoutData(_ body: [UInt8]) -> Bool {
+        var rest = body[...]
+        while let start = find(rest, "<?") {
+            var index = start + 2
+            // A target holds no whitespace and no "<" (which also keeps the scan linear).
+            while index < body.count, body[index] != 0x20, body[index] != 0x09, body[index] != 0x0A,
+                body[index] != 0x0D, body[index] != UInt8(ascii: "<")
+            {
+                if body[index] == UInt8(ascii: "?"), index + 1 < body.count, body[index + 1] == UInt8(ascii: ">") {
+                    return true
+                }
+                index += 1
+            }
+            rest = body[(start + 2)...]
+        }
+        return false
+    }
 
     /// The index of the first occurrence of `needle` in `haystack`.
     private static func find(_ haystack: ArraySlice<UInt8>, _ needle: String) -> Int? {
