@@ -43,6 +43,16 @@ extension MailroomConfig {
                         message: "TOML syntax error: a table header needs a key after '[', like [listen] or [\"a.b\"]")
                 ])
         }
+        if let (path, line) = locator.dateTimeValue {
+            // toml++ may abort on a malformed date (see KeyLocator.dateTimeValue); no key takes a date or time.
+            throw ConfigError(
+                fileName: fileName,
+                issues: [
+                    .init(
+                        line: line, key: path.dotted,
+                        message: "a date or time is not valid here; no key of mailroom.toml takes one")
+                ])
+        }
         let root: [String: TOMLNode]
         do {
             root = TOMLNode.convert(try TOMLTable(string: text))

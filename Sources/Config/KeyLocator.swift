@@ -43,12 +43,16 @@ struct KeyLocator {
     /// toml++ 3.4 asserts on such a header instead of reporting it (an abort even in release builds, which keep
     /// its asserts), so the parser refuses the file before toml++ sees it.
     private(set) var malformedHeaderLine: Int?
+    /// The first value that looks like a date or time (`1979-05-27…`, `07:32…`), with its line. No key takes one,
+    /// and toml++ 3.4 asserts on some malformed ones (`1979-05-27T?07:32:00Z`), so the parser refuses them first.
+    private(set) var dateTimeValue: (path: ConfigKeyPath, line: Int)?
 
     init(source: String) {
         var scanner = Scanner(bytes: Array(source.utf8))
         scanner.scanDocument()
         lines = scanner.lines
         malformedHeaderLine = scanner.malformedHeaderLine
+        dateTimeValue = scanner.dateTimeValue
     }
 
     /// The line of `path`, or of its nearest ancestor that was seen; nil if none was.
@@ -81,6 +85,7 @@ private struct Scanner {
     var lines: [ConfigKeyPath: Int] = [:]
     var currentTable: ConfigKeyPath = []
     var malformedHeaderLine: Int?
+    var dateTimeValue: (path: ConfigKeyPath, line: Int)?
 
     init(bytes: [UInt8]) {
         self.bytes = bytes
@@ -246,6 +251,14 @@ private struct Scanner {
                 if position == before { advance() }
             }
         default:
+            // toml.io v1.0.0 "Offset Date-Time" ... "Local Time": four digits and "-", or two digits and ":".
+            func isDigit(_ offset: Int) -> Bool { peek(offset).map { $0 >= 0x30 && $0 <= 0x39 } ?? false }
+            if dateTimeValue == nil,
+                (isDigit(0) && isDigit(1) && isDigit(2) && isDigit(3) && peek(4) == UInt8(ascii: "-"))
+                    || (isDigit(0) && isDigit(1) && peek(2) == UInt8(ascii: ":"))
+            {
+                dateTimeValue = (path, line)
+            }
             // Numbers, booleans, dates (which may contain one space): up to a delimiter.
             while let next = current, next != UInt8(ascii: ","), next != UInt8(ascii: "]"),
                 next != UInt8(ascii: "}"), next != UInt8(ascii: "\n"), next != UInt8(ascii: "#")
