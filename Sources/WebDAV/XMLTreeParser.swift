@@ -81,7 +81,10 @@ public enum XMLTreeParser {
         var start = 0
         if body.starts(with: [0xEF, 0xBB, 0xBF]) { start = 3 }
         let rest = body[start...]
-        guard rest.starts(with: Array("<?xml".utf8)), let end = find(rest, "?>") else { return }
+        // An unterminated declaration is still read by libxml2 up to its encoding (and an unsupported one crashed
+        // it in xmlSwitchToEncoding): without "?>" the declaration runs to the end of the body.
+        guard rest.starts(with: Array("<?xml".utf8)) else { return }
+        let end = find(rest, "?>") ?? rest.endIndex
         let declaration = String(decoding: rest[rest.startIndex..<end], as: UTF8.self)
         guard let encoding = pseudoAttribute("encoding", in: declaration) else { return }
         switch encoding.lowercased() {
@@ -128,14 +131,18 @@ public enum XMLTreeParser {
     }
 
     /// The value of `name="..."` or `name='...'` in an XML declaration.
+    /// Every occurrence of `name` is tried (it may also appear inside another value, `version="encoding"`).
     private static func pseudoAttribute(_ name: String, in declaration: String) -> String? {
-        guard let range = declaration.range(of: name) else { return nil }
-        var rest = declaration[range.upperBound...].drop { $0 == " " || $0 == "\t" || $0 == "\r" || $0 == "\n" }
-        guard rest.first == "=" else { return nil }
-        rest = rest.dropFirst().drop { $0 == " " || $0 == "\t" || $0 == "\r" || $0 == "\n" }
-        guard let quote = rest.first, quote == "\"" || quote == "'" else { return nil }
-        let value = rest.dropFirst().prefix { $0 != quote }
-        return String(value)
+        var searchStart = declaration.startIndex
+        while let range = declaration.range(of: name, range: searchStart..<declaration.endIndex) {
+            searchStart = range.upperBound
+            var rest = declaration[range.upperBound...].drop { $0 == " " || $0 == "\t" || $0 == "\r" || $0 == "\n" }
+            guard rest.first == "=" else { continue }
+            rest = rest.dropFirst().drop { $0 == " " || $0 == "\t" || $0 == "\r" || $0 == "\n" }
+            guard let quote = rest.first, quote == "\"" || quote == "'" else { continue }
+            return String(rest.dropFirst().prefix { $0 != quote })
+        }
+        return nil
     }
 }
 

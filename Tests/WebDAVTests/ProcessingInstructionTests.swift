@@ -32,3 +32,21 @@ import Testing
         #expect(throws: (any Error).self) { try XMLTreeParser.parse(body) }
     }
 }
+
+/// An XML declaration naming an encoding other than UTF-8 is refused even when it is not terminated or the name
+/// also appears in another value: libxml2 crashed switching to an unsupported encoding (found by Fuzz/FuzzWebDAV,
+/// Fuzz/corpus/FuzzWebDAV/regress-unterminated-declaration-utf7).
+@Suite struct DeclaredEncodingTests {
+    @Test(arguments: [
+        "<?xml version=\"1.0\" encoding=\"UTF-7\"\u{1}\"<a/>", "<?xml version=\"1.0\" encoding='UTF-7'<a/>",
+        "<?xml version=\"encoding\" encoding=\"UTF-7\"?><a/>",
+    ])
+    func refusesOtherEncodings(_ body: String) {
+        #expect(throws: XMLTreeError.unsupportedEncoding) { try XMLTreeParser.parse(body) }
+    }
+
+    @Test func keepsUTF8Declaration() throws {
+        #expect(
+            try XMLTreeParser.parse("<?xml version=\"1.0\" encoding=\"UTF-8\"?><a/>").name == QualifiedName("", "a"))
+    }
+}
