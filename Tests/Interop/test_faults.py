@@ -72,6 +72,7 @@ OP_LATENCY_BOUND = 1.0  # seconds per operation for a bystander client
 FLOOD_BYTES = 10 * 1024**2  # sent without a line end
 FLOOD_CHUNK = 64 * 1024
 FLOOD_SEND_TIMEOUT = 5  # a send blocked this long means the server stopped reading
+FLOOD_WARMUP_BYTES = 1024**2  # a small flood first, outside the RSS measurement
 
 # test_slowloris
 TRICKLE_INTERVAL = 1.0  # the slow client sends one byte this often
@@ -286,15 +287,15 @@ FLOOD_ERROR = {"smtp": rb"^500 5\.5\.2 ", "imap": rb"^(a1 BAD|\* BYE)", "pop3": 
 FLOOD_GOODBYE = {"smtp": rb"^221 ", "imap": rb"^a2 OK", "pop3": rb"^\+OK"}
 
 
-def flood(port, prefix):
-    """Sends FLOOD_BYTES without a line end; returns (socket, bytes sent, reader, how sending ended)."""
+def flood(port, prefix, total=FLOOD_BYTES):
+    """Sends `total` bytes without a line end; returns (socket, bytes sent, reader, how sending ended)."""
     sock = socket.create_connection(("127.0.0.1", port), timeout=FLOOD_SEND_TIMEOUT)
     reader = LineReader(sock)
     assert reader.wait_line(lambda l: True, REPLY_DEADLINE), "no greeting"
     sent, ended = 0, "all sent"
     chunk = prefix + b"A" * (FLOOD_CHUNK - len(prefix))
     try:
-        while sent < FLOOD_BYTES:
+        while sent < total:
             sock.sendall(chunk)
             sent += len(chunk)
             chunk = b"A" * FLOOD_CHUNK
@@ -315,7 +316,13 @@ def test_no_line_end(tmp_path, protocol):
             "imap": lambda: normal_imap(m, user(1)),
             "pop3": lambda: normal_pop3(m, user(1)),
         }[protocol]
-        bystander()  # warm up first, so that RSS measures the flood and not the first session
+        # Warm up first, a session and a small flood beside it, so that RSS measures the big flood and not the
+        # first session's or the first concurrent reads' one-time allocations (seen as 6 MB on a busy machine).
+        bystander()
+        with concurrent.futures.ThreadPoolExecutor(1) as pool:
+            warm = pool.submit(flood, m.ports[protocol], FLOOD_PREFIX[protocol], FLOOD_WARMUP_BYTES)
+            bystander()
+            warm.result()[0].close()
         rss_before = rss_kb(m.proc.pid)
         with concurrent.futures.ThreadPoolExecutor(1) as pool:
             started = time.monotonic()
@@ -335,7 +342,8 @@ def test_no_line_end(tmp_path, protocol):
         # The server answers at its line limit and never buffers the line: it either closes or keeps
         # discarding to the line end and then goes on with the session (Mailroom does the latter).
         assert error, f"no error reply after {sent} bytes without a line end: {reader.lines!r}"
-        assert rss_after - rss_before < FLOOD_BYTES // 1024 // 2, "the server buffered the flood"
+        # Holding the line would cost at least FLOOD_BYTES; allocator noise of a busy server stays well under 3/4 of it.
+        assert rss_after - rss_before < FLOOD_BYTES * 3 // 4 // 1024, "the server buffered the flood"
         if reader.closed_at is None:
             try:
                 sock.sendall(b"\r\n" + FLOOD_QUIT[protocol])
