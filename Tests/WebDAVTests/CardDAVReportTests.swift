@@ -141,14 +141,14 @@ import Testing
                   <C:prop name="FN"/>
                 </C:address-data>
               </D:prop>
-              <D:href>/home/bernard/addressbook/vcf102.vcf</D:href>
-              <D:href>/home/bernard/addressbook/vcf1.vcf</D:href>
+              <D:href>/dav/addressbooks/user@example.com/contacts/vcf102.vcf</D:href>
+              <D:href>/dav/addressbooks/user@example.com/contacts/vcf1.vcf</D:href>
             </C:addressbook-multiget>
             """
         let expected = AddressBookMultiget(
             properties: .prop([.getETag, .addressData]),
             addressData: AddressDataRequest(properties: .only(Self.cardProps)),
-            hrefs: ["/home/bernard/addressbook/vcf102.vcf", "/home/bernard/addressbook/vcf1.vcf"])
+            hrefs: ["/dav/addressbooks/user@example.com/contacts/vcf102.vcf", "/dav/addressbooks/user@example.com/contacts/vcf1.vcf"])
         #expect(try report(body) == .addressbookMultiget(expected))
     }
 
