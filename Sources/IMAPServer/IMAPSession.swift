@@ -31,7 +31,7 @@ final class IMAPSession: @unchecked Sendable {  // used by its connection's task
     var logger: Logger
     let remoteIP: String
     /// Before login, the session ends at this instant whatever the client sends (`[limits] login_timeout`).
-    let loginDeadline: ContinuousClock.Instant
+    let loginDeadline: LoginDeadline
 
     var decoder: CommandDecoder
     var encoder = ResponseEncoder()
@@ -62,7 +62,7 @@ final class IMAPSession: @unchecked Sendable {  // used by its connection's task
         self.logger = connection.logger
         self.remoteIP = connection.remoteAddress?.ipAddress ?? "unknown"
         self.decoder = CommandDecoder(limits: server.settings.limits)
-        self.loginDeadline = ContinuousClock.now + server.settings.unauthenticatedTimeout
+        self.loginDeadline = LoginDeadline(after: server.settings.unauthenticatedTimeout)
     }
 
     // MARK: Loop
@@ -96,9 +96,7 @@ final class IMAPSession: @unchecked Sendable {  // used by its connection's task
     var readTimeout: Duration {
         get throws {
             guard account == nil else { return settings.authenticatedTimeout }
-            let remaining = loginDeadline - ContinuousClock.now
-            guard remaining > .zero else { throw ConnectionError.timeout }
-            return min(settings.unauthenticatedTimeout, remaining)
+            return try loginDeadline.readTimeout(idle: settings.unauthenticatedTimeout)
         }
     }
 

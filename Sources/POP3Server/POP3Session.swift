@@ -31,7 +31,7 @@ final class POP3Session: @unchecked Sendable {  // used by its connection's task
     var framer = LineFramer()
     var errors = 0
     var unauthenticatedCommands = 0
-    let loginDeadline: ContinuousClock.Instant
+    let loginDeadline: LoginDeadline
     /// USER given, waiting for PASS (AUTHORIZATION state).
     var pendingUser: String?
     var utf8Enabled = false
@@ -65,16 +65,14 @@ final class POP3Session: @unchecked Sendable {  // used by its connection's task
         self.server = server
         self.logger = connection.logger
         self.remoteIP = connection.remoteAddress?.ipAddress ?? "unknown"
-        self.loginDeadline = ContinuousClock.now + server.settings.loginTimeout
+        self.loginDeadline = LoginDeadline(after: server.settings.loginTimeout)
     }
 
     /// The inactivity timer; before login, also no later than the login deadline.
     var readTimeout: Duration {
         get throws {
             guard maildrop == nil else { return settings.idleTimeout }
-            let remaining = loginDeadline - ContinuousClock.now
-            guard remaining > .zero else { throw ConnectionError.timeout }
-            return min(settings.idleTimeout, remaining)
+            return try loginDeadline.readTimeout(idle: settings.idleTimeout)
         }
     }
 
