@@ -94,6 +94,15 @@ WORST_ROUND = {"idle-memory"}
 NEEDS_BIG = {"imap-append", "imap-fetch-flags", "imap-fetch-bodies", "imap-search-text", "imap-search-from-since"}
 
 
+def wait_or_kill(proc, timeout=30):
+    """Waits for a process asked to stop; kills it if it is still there after `timeout` seconds."""
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
 class Unavailable(Exception):
     """mailroom-load does not know this scenario (or one of its options) yet."""
 
@@ -209,11 +218,7 @@ class Mailroom:
     def stop(self):
         if self.proc and self.proc.poll() is None:
             self.proc.terminate()
-            try:
-                self.proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+            wait_or_kill(self.proc)
 
 
 class Dovecot:
@@ -363,11 +368,7 @@ service anvil {{
     def stop(self):
         if self.proc.poll() is None:
             subprocess.run(["doveadm", "-c", str(self.conf), "stop"], capture_output=True, timeout=30)
-            try:
-                self.proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+            wait_or_kill(self.proc)
 
 
 class PrivatePostfix:
