@@ -52,39 +52,19 @@ enum DataSelection {
         else {
             return String(decoding: content, as: UTF8.self)
         }
-        var wanted = Dictionary(items.map { ($0.name.uppercased(), $0.noValue) }, uniquingKeysWith: { $0 && $1 })
-        wanted["VERSION"] = wanted["VERSION"] ?? false
-        card.properties = card.properties.compactMap { property in
-            guard let noValue = wanted[property.key] else { return nil }
-            return noValue ? Self.withoutValue(property) : property
-        }
+        card.properties = only(items, of: card.properties, keeping: "VERSION")
         return card.serialized
     }
 
     // MARK: comp / prop (RFC 4791 §9.6.1-§9.6.4)
 
     static func select(_ component: Component, _ selection: ComponentSelection) -> Component {
+        if selection.properties == .only([]) && selection.components == .only([]) { return component }
         var out = component
-        let wholeProperties: Bool
-        let wholeComponents: Bool
-        switch (selection.properties, selection.components) {
-        case (.only(let p), .only(let c)) where p.isEmpty && c.isEmpty:
-            return component
-        default:
-            wholeProperties = selection.properties == .all
-            wholeComponents = selection.components == .all
+        if case .only(let items) = selection.properties {
+            out.properties = only(items, of: component.properties)
         }
-        if !wholeProperties, case .only(let items) = selection.properties {
-            var wanted: [String: Bool] = [:]
-            for item in items {
-                wanted[item.name.uppercased()] = (wanted[item.name.uppercased()] ?? true) && item.noValue
-            }
-            out.properties = component.properties.compactMap { property in
-                guard let noValue = wanted[property.key] else { return nil }
-                return noValue ? Self.withoutValue(property) : property  // §9.6.4 novalue="yes"
-            }
-        }
-        if !wholeComponents, case .only(let children) = selection.components {
+        if case .only(let children) = selection.components {
             out.components = component.components.compactMap { child in
                 guard let sub = children.first(where: { $0.name.uppercased() == child.key }) else { return nil }
                 return select(child, sub)
@@ -93,10 +73,23 @@ enum DataSelection {
         return out
     }
 
-    static func withoutValue(_ property: Property) -> Property {
-        var p = property
-        p.value = ""
-        return p
+    /// The properties `items` names, in the resource's order; one named only with novalue="yes" (RFC 4791 §9.6.4,
+    /// RFC 6352 §10.4.2) keeps its name and parameters without its value. `keeping` is kept even when not named.
+    static func only(_ items: [PropertySelectionItem], of properties: [Property], keeping: String? = nil) -> [Property]
+    {
+        var noValue: [String: Bool] = [:]
+        for item in items {
+            let name = item.name.uppercased()
+            noValue[name] = noValue[name, default: true] && item.noValue
+        }
+        if let keeping, noValue[keeping] == nil { noValue[keeping] = false }
+        return properties.compactMap { property in
+            guard let strip = noValue[property.key] else { return nil }
+            guard strip else { return property }
+            var p = property
+            p.value = ""
+            return p
+        }
     }
 
     // MARK: limit-recurrence-set (RFC 4791 §9.6.6)
