@@ -20,11 +20,11 @@ struct SearchCandidate {
     var details: MessageDetails?
 }
 
-/// Evaluates a search key tree (pure; text-key results are looked up in `textMatches`).
+/// Evaluates a search key tree (pure; results of keys the store answers are looked up in `storeMatches`).
 struct SearchEvaluator {
     var largestSequenceNumber: UInt32
     var largestUID: UInt32
-    var textMatches: [SearchKey: Set<UID>] = [:]
+    var storeMatches: [SearchKey: Set<UID>] = [:]
     var saved: Set<UID> = []
     var now = Date()
 
@@ -48,7 +48,7 @@ struct SearchEvaluator {
         case .keyword(let name): return StoreFlag(name).map { flags.contains($0) } ?? false
         case .unkeyword(let name): return !(StoreFlag(name).map { flags.contains($0) } ?? false)
         case .body, .text, .from, .to, .cc, .bcc, .subject:
-            return textMatches[key]?.contains(m.summary.uid) ?? false
+            return storeMatches[key]?.contains(m.summary.uid) ?? false
         case .header(let field, let s):
             // RFC 9051 §6.4.4: an empty string matches every message that has the field.
             guard let details = m.details, let structure = StoredStructure.structure(details.bodyStructure) else {
@@ -96,12 +96,12 @@ struct SearchEvaluator {
     }
 
     /// Every key in the tree the store answers (deduplicated).
-    static func textKeys(_ key: SearchKey) -> Set<SearchKey> {
+    static func storeKeys(_ key: SearchKey) -> Set<SearchKey> {
         switch key {
         case .body, .text, .from, .to, .cc, .bcc, .subject: return [key]
-        case .not(let inner): return textKeys(inner)
-        case .or(let a, let b): return textKeys(a).union(textKeys(b))
-        case .and(let keys): return keys.reduce(into: Set()) { $0.formUnion(textKeys($1)) }
+        case .not(let inner): return storeKeys(inner)
+        case .or(let a, let b): return storeKeys(a).union(storeKeys(b))
+        case .and(let keys): return keys.reduce(into: Set()) { $0.formUnion(storeKeys($1)) }
         default: return []
         }
     }
@@ -116,7 +116,7 @@ struct SearchEvaluator {
         }
     }
 
-    /// What the store looks for, for a key `textKeys` returned.
+    /// What the store looks for, for a key `storeKeys` returned.
     enum StoreQuery {
         case text(String, TextScope)
         case field(SummaryField, String)
@@ -145,12 +145,12 @@ extension IMAPSession {
         var evaluator = SearchEvaluator(
             largestSequenceNumber: box.count, largestUID: box.messages.last?.uid.rawValue ?? 0)
         evaluator.saved = Set(savedSearch)
-        for key in SearchEvaluator.textKeys(command.key) {
+        for key in SearchEvaluator.storeKeys(command.key) {
             switch SearchEvaluator.storeQuery(key) {
             case .text(let text, let scope)?:
-                evaluator.textMatches[key] = try await store.search(mailbox: box.id, text: text, scope: scope)
+                evaluator.storeMatches[key] = try await store.search(mailbox: box.id, text: text, scope: scope)
             case .field(let field, let text)?:
-                evaluator.textMatches[key] = try await store.search(mailbox: box.id, field: field, text: text)
+                evaluator.storeMatches[key] = try await store.search(mailbox: box.id, field: field, text: text)
             case nil:
                 continue
             }

@@ -61,7 +61,7 @@ private func box(_ messages: [MessageSummary]) -> SelectedMailbox {
 
     func search(_ key: SearchKey, text: [SearchKey: Set<UID>] = [:]) -> [UInt32] {
         var evaluator = SearchEvaluator(largestSequenceNumber: 3, largestUID: 4)
-        evaluator.textMatches = text
+        evaluator.storeMatches = text
         return messages.enumerated().compactMap { index, message in
             evaluator.matches(key, SearchCandidate(sequenceNumber: UInt32(index + 1), summary: message))
                 ? message.uid.rawValue : nil
@@ -92,12 +92,12 @@ private func box(_ messages: [MessageSummary]) -> SelectedMailbox {
         #expect(search(.not(.or(.flagged, .deleted))) == [1])
     }
 
-    @Test func textKeysUseStoreResults() {
+    @Test func storeKeysUseStoreResults() {
         let key = SearchKey.body("needle")
         #expect(search(key, text: [key: [UID(4)]]) == [4])
-        #expect(SearchEvaluator.textKeys(.and([.not(key), .seen, .text("x")])) == [key, .text("x")])
+        #expect(SearchEvaluator.storeKeys(.and([.not(key), .seen, .text("x")])) == [key, .text("x")])
         // FROM/SUBJECT and friends are store queries too: no message details are loaded for them.
-        #expect(SearchEvaluator.textKeys(.or(.from("a"), .subject("x"))) == [.from("a"), .subject("x")])
+        #expect(SearchEvaluator.storeKeys(.or(.from("a"), .subject("x"))) == [.from("a"), .subject("x")])
         #expect(search(.subject("x"), text: [.subject("x"): [UID(1), UID(2)]]) == [1, 2])
         #expect(!SearchEvaluator.needsDetails(.or(.seen, .subject("x"))))
         #expect(SearchEvaluator.needsDetails(.or(.seen, .sentSince(IMAPDate(year: 2026, month: 1, day: 1)!))))
