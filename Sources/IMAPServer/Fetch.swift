@@ -120,14 +120,15 @@ extension IMAPSession {
     /// Reads the small blobs at the start of `upcoming`, up to `prefetchBudget` bytes, in one trip.
     func prefetch(_ upcoming: [BlobRef]) async throws -> [String: [UInt8]] {
         var wanted: [BlobRef] = []
+        var seen: Set<String> = []
         var total: Int64 = 0
         for blob in upcoming where blob.size <= Self.prefetchMaxMessage {
             guard total + blob.size <= Self.prefetchBudget || wanted.isEmpty else { break }
-            if !wanted.contains(blob) { wanted.append(blob) }
+            if seen.insert(blob.hash).inserted { wanted.append(blob) }  // copies share a body
             total += blob.size
         }
         let contents = try await store.readBlobs(wanted)
-        return Dictionary(zip(wanted.map(\.hash), contents), uniquingKeysWith: { a, _ in a })
+        return Dictionary(uniqueKeysWithValues: zip(wanted.map(\.hash), contents))
     }
 
     func fetchOne(
