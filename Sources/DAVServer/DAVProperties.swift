@@ -28,6 +28,7 @@ extension DAVService {
         case home(AccountRecord, DAVCollectionKind)
         case collection(AccountRecord, DAVCollection)
         case object(AccountRecord, DAVCollection, ObjectMeta)
+        case file(AccountRecord, DAVFile)
 
         var target: Target {
             switch self {
@@ -36,6 +37,7 @@ extension DAVService {
             case .home(let a, let k): .home(a, k)
             case .collection(let a, let c): .collection(a, c.kind, name: c.name)
             case .object(let a, let c, let o): .object(a, c.kind, collection: c.name, name: o.name)
+            case .file(let a, let f): .file(a, f.path, collection: f.isCollection)
             }
         }
     }
@@ -62,6 +64,13 @@ extension DAVService {
             let c = try await existingCollection(a, kind, collection)
             guard let o = try await store.object(collection: c.id, name: name) else { throw DAVError.notFound }
             return [.object(a, c, ObjectMeta(o))]
+        case .file(let a, let path, _):
+            guard let f = try await store.davFile(account: a.id, path: path) else { throw DAVError.notFound }
+            var out: [Resource] = [.file(a, f)]
+            if depth == .one, f.isCollection {
+                out += try await store.davFileMembers(account: a.id, of: path).map { .file(a, $0) }
+            }
+            return out
         }
     }
 
@@ -106,6 +115,7 @@ extension DAVService {
         switch resource {
         case .collection(_, let c): stored = try await store.deadProperties(collection: c.id, objectName: "")
         case .object(_, let c, let o): stored = try await store.deadProperties(collection: c.id, objectName: o.name)
+        case .file(let a, let f): stored = try await store.davFileProperties(account: a.id, path: f.path)
         default: return []
         }
         return stored.compactMap { p in
@@ -114,6 +124,10 @@ extension DAVService {
     }
 
     func liveNames(_ resource: Resource) -> [PropertyName] {
+        if case .file(_, let f) = resource {
+            let common: [PropertyName] = [.resourceType, .currentUserPrincipal, .creationDate, .getLastModified]
+            return f.isCollection ? common : common + [.getETag, .getContentType, .getContentLength]
+        }
         var names: [PropertyName] = [.resourceType, .displayName, .currentUserPrincipal, .supportedReportSet]
         switch resource {
         case .principal: names += [.principalURL, .calendarHomeSet, .addressbookHomeSet, .calendarUserAddressSet]
@@ -147,12 +161,14 @@ extension DAVService {
                 let kind = c.kind == .calendar ? QualifiedName.caldav("calendar") : QualifiedName.carddav("addressbook")
                 return wrap([XMLTreeElement(.dav("collection")), XMLTreeElement(kind)])
             case .object: return wrap([])
+            case .file(_, let f): return wrap(f.isCollection ? [XMLTreeElement(.dav("collection"))] : [])
             }
         case .displayName:
             switch resource {
             case .principal(let a): return value(a.displayName ?? a.address)
             case .collection(_, let c): return c.displayName.map(value)
             case .home(_, let kind): return value(kind == .calendar ? "Calendars" : "Address books")
+            case .file(_, let f) where f.path.isRoot: return value("Files")
             default: return nil
             }
         default: break
@@ -225,8 +241,17 @@ extension DAVService {
             case .getLastModified: return value(Self.httpDate(o.updatedAt))
             default: return nil
             }
+        case .file(_, let f):
+            // The root is not stored: it has no dates of its own.
+            switch name {
+            case .getETag: return f.etag.map(value)
+            case .getContentType: return f.contentType.map(value)
+            case .getContentLength where !f.isCollection: return value("\(f.size)")
+            case .getLastModified where !f.path.isRoot: return value(Self.httpDate(f.updatedAt))
+            case .creationDate where !f.path.isRoot: return value(Self.rfc3339(f.createdAt))  // RFC 4918 §15.1
+            default: return nil
+            }
         case .root, .home:
-            if name == .supportedReportSet { return nil }
             return nil
         }
     }
@@ -239,6 +264,11 @@ extension DAVService {
         let prefix = "http://mailroom.invalid/sync/\(c.id.rawValue)/"
         guard token.hasPrefix(prefix) else { return nil }
         return Int64(token.dropFirst(prefix.count))
+    }
+
+    /// RFC 3339 date-time in UTC (RFC 4918 §15.1 creationdate).
+    static func rfc3339(_ date: Date) -> String {
+        date.formatted(.iso8601)
     }
 
     /// RFC 9110 §5.6.7 IMF-fixdate.

@@ -6,6 +6,8 @@
 //   /dav/calendars/<address>/                 calendar home: one collection per calendar or task list
 //   /dav/calendars/<address>/<name>/<object>  a calendar object resource (.ics)
 //   /dav/addressbooks/<address>/...           the same for address books (.vcf)
+//   /dav/files/<address>/<path...>            the account's plain WebDAV file area: nested collections and
+//                                             files of any type (DAVFiles.swift)
 //
 // Invariants:
 // - Isolation: a path naming another account is 403 before anything is read (the request carries the
@@ -40,6 +42,7 @@ public final class DAVService: DAVHandling {
     public func handle(_ request: DAVRequest) async -> DAVResponse {
         do {
             let target = try resolve(request.path, account: request.account)
+            if case .file(let a, let path, _) = target { return try await fileRequest(request, target, a, path) }
             switch request.method {
             case "OPTIONS":
                 return DAVResponse(status: 200, headers: [("DAV", Self.davHeader), ("Allow", Self.allowed)])
@@ -71,6 +74,8 @@ public final class DAVService: DAVHandling {
         /// A collection (maybe not existing yet: MKCALENDAR).
         case collection(AccountRecord, DAVCollectionKind, name: String)
         case object(AccountRecord, DAVCollectionKind, collection: String, name: String)
+        /// An entry of the file area (the root when `path` is empty); `collection`: written with a trailing slash.
+        case file(AccountRecord, DAVFilePath, collection: Bool)
 
         static func == (a: Target, b: Target) -> Bool { a.path(root: "/") == b.path(root: "/") }
 
@@ -85,6 +90,10 @@ public final class DAVService: DAVHandling {
                 return root + kind.homeSegment + "/" + seg(a.address) + "/" + seg(name) + "/"
             case .object(let a, let kind, let c, let name):
                 return root + kind.homeSegment + "/" + seg(a.address) + "/" + seg(c) + "/" + seg(name)
+            case .file(let a, let path, let collection):
+                let base = root + "files/" + seg(a.address) + "/"
+                if path.isRoot { return base }
+                return base + path.segments.map(seg).joined(separator: "/") + (collection ? "/" : "")
             }
         }
     }
@@ -115,6 +124,8 @@ public final class DAVService: DAVHandling {
                 return .object(account, kind, collection: segments[2], name: segments[3])
             default: throw DAVError.notFound
             }
+        case ("files", _):
+            return .file(account, try DAVFilePath(Array(segments.dropFirst(2))), collection: decoded.isCollection)
         default: throw DAVError.notFound
         }
     }
@@ -169,6 +180,8 @@ public final class DAVService: DAVHandling {
         case StoreError.alreadyExists: return text(405, "A resource with that name exists.")
         case StoreError.invalidName(let why): return text(400, "Bad request: \(why).")
         case StoreError.overQuota: return text(507, "The account is over its quota.")
+        case StoreError.limitExceeded(let what): return text(507, "Limit reached: \(what).")
+        case StoreError.conflict(let why): return text(409, "Conflict: \(why).")
         case StoreError.outOfSpace: return text(507, "The server is out of disk space.")
         default:
             logger.error("DAV request failed", metadata: ["error": "\(error)"])

@@ -34,8 +34,49 @@ enum Schema {
             try db.execute(
                 sql: v5GroupwareDefaults, arguments: [Int64(now.timeIntervalSince1970), now.timeIntervalSince1970])
         }
+        migrator.registerMigration("v6-dav-files") { db in try db.execute(sql: v6DAVFiles) }
         return migrator
     }
+
+    /// The per-account WebDAV file area (DAVFiles.swift). File bytes count toward the account's usage.
+    static let v6DAVFiles = """
+        CREATE TABLE dav_files (
+            id INTEGER PRIMARY KEY,
+            account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+            path TEXT NOT NULL,
+            is_collection INTEGER NOT NULL,
+            content BLOB,
+            content_type TEXT,
+            etag TEXT,
+            size INTEGER NOT NULL DEFAULT 0,
+            created_at REAL NOT NULL,
+            updated_at REAL NOT NULL,
+            UNIQUE (account_id, path)
+        );
+
+        CREATE TABLE dav_file_properties (
+            account_id INTEGER NOT NULL,
+            path TEXT NOT NULL,
+            namespace TEXT NOT NULL,
+            name TEXT NOT NULL,
+            value TEXT NOT NULL,
+            PRIMARY KEY (account_id, path, namespace, name),
+            FOREIGN KEY (account_id, path) REFERENCES dav_files(account_id, path)
+                ON DELETE CASCADE ON UPDATE CASCADE
+        ) WITHOUT ROWID;
+
+        CREATE TRIGGER dav_files_insert AFTER INSERT ON dav_files BEGIN
+            UPDATE accounts SET usage_bytes = usage_bytes + NEW.size WHERE id = NEW.account_id;
+        END;
+
+        CREATE TRIGGER dav_files_delete AFTER DELETE ON dav_files BEGIN
+            UPDATE accounts SET usage_bytes = usage_bytes - OLD.size WHERE id = OLD.account_id;
+        END;
+
+        CREATE TRIGGER dav_files_size AFTER UPDATE OF size ON dav_files BEGIN
+            UPDATE accounts SET usage_bytes = usage_bytes - OLD.size + NEW.size WHERE id = NEW.account_id;
+        END;
+        """
 
     static let v1 = """
         CREATE TABLE counters (

@@ -36,6 +36,9 @@ public enum StoreError: Error, CustomStringConvertible, Equatable, Sendable {
     /// A sync token the collection cannot answer (RFC 6578 §3.2 DAV:valid-sync-token, HTTP 403): from
     /// the future, from before the collection existed, or older than pruned deletions.
     case syncTokenInvalid
+    /// The request does not fit the state of what it names (RFC 4918 §9.3.1, §9.7.1: the parent collection
+    /// of a new resource does not exist): HTTP 409.
+    case conflict(String)
 
     public var description: String {
         switch self {
@@ -55,6 +58,7 @@ public enum StoreError: Error, CustomStringConvertible, Equatable, Sendable {
         case .preconditionFailed(let why): "Precondition failed: \(why)."
         case .uidConflict(let name): "The resource \(name) already has this UID; update that resource instead."
         case .syncTokenInvalid: "The sync token is not valid for this collection; synchronize again from the start."
+        case .conflict(let why): "Conflict: \(why)."
         }
     }
 }

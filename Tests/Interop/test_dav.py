@@ -6,6 +6,9 @@ Plain HTTP is accepted from loopback only (the reverse-proxy case), which is whe
 import base64
 import datetime
 import http.client
+import os
+import re
+import subprocess
 import uuid
 
 import caldav
@@ -146,6 +149,34 @@ def test_another_account_cannot_read_or_write(dav):
                                       "Evil"), headers={"Content-Type": "text/calendar"})
     assert status == 403
     assert [str(e.icalendar_component["SUMMARY"]) for e in cal.events()] == ["Private"]
+    # The file area too.
+    files = "/dav/files/alice@example.test/"
+    assert request(dav, "PUT", files + "secret.txt", body="alice only", headers={"Content-Type": "text/plain"})[0] == 201
+    for method in ("GET", "PROPFIND", "DELETE", "PUT", "MKCOL"):
+        status, _, _ = request(dav, method, files + "secret.txt", user="bob@example.test", body="bob",
+                               headers={"Content-Type": "text/plain"})
+        assert status == 403, (method, status)
+    assert request(dav, "GET", files + "secret.txt")[2] == b"alice only"
+
+
+# litmus's suites for the WebDAV file area, with the number of tests each runs. `locks` skips its tests:
+# the server has no LOCK and does not claim DAV class 2 (RFC 4918 §18.2).
+LITMUS_SUITES = {"basic": 16, "copymove": 13, "props": 30, "http": 4, "locks": 3}
+
+
+def test_litmus_webdav_suites_on_the_file_area(dav):
+    url = f"http://127.0.0.1:{dav.ports['http']}/dav/files/alice@example.test/"
+    env = {"PATH": os.environ["PATH"], "TESTS": " ".join(LITMUS_SUITES)}
+    r = subprocess.run(["litmus", url, "alice@example.test", PASSWORD], env=env, capture_output=True, text=True,
+                       timeout=300)
+    out = r.stdout
+    summaries = dict(re.findall(r"<- summary for `(\w+)': of (\d+) tests run: \d+ passed, 0 failed", out))
+    assert summaries == {suite: str(n) for suite, n in LITMUS_SUITES.items()}, out[-4000:]
+    assert r.returncode == 0, out[-4000:]
+    assert "locking tests skipped" in out
+    # The only warning is the one about class 2.
+    warnings = [line for line in out.splitlines() if "WARNING" in line]
+    assert all("Class 2" in line for line in warnings), warnings
 
 
 def test_carddav_put_query_multiget_and_sync(dav):
