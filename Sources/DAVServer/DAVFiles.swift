@@ -153,18 +153,9 @@ extension DAVService {
                     Multistatus.Response(href: href, found: [], forbidden: refused, failedDependency: others)
                 ]))
         }
-        // Document order: the last instruction for a name decides (a set then a remove removes).
-        var final: [PropertyName: XMLTreeElement?] = [:]
-        for instruction in update.instructions {
-            switch instruction {
-            case .set(let element): final[PropertyName(element.name)] = .some(element)
-            case .remove(let name): final[name] = .some(nil)
-            }
-        }
-        let set = final.values.compactMap { $0 }.map(Self.deadProperty)
-        let remove = final.filter { $0.value == nil }.map {
-            DAVPropertyName(namespace: $0.key.namespace, name: $0.key.name)
-        }
+        let final = Self.finalValues(update)
+        let set = final.compactMap { $0.1.map(Self.deadProperty) }
+        let remove = final.filter { $0.1 == nil }.map { DAVPropertyName(namespace: $0.0.namespace, name: $0.0.name) }
         try await store.setDAVFileProperties(account: a.id, path: path, set: set, remove: remove)
         return multistatus(
             Multistatus(responses: [Multistatus.Response(href: href, found: names.map(\.emptyElement))]))

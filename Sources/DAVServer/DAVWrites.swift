@@ -160,11 +160,7 @@ extension DAVService {
             components: isCalendar
                 ? (properties.supportedCalendarComponents ?? DAVCollection.allCalendarComponents) : [],
             sortOrder: properties.calendarOrder)
-        let dead = properties.other.map {
-            DAVDeadProperty(
-                namespace: $0.name.namespace, name: $0.name.name,
-                value: String(decoding: XMLTreeWriter.document($0), as: UTF8.self))
-        }
+        let dead = properties.other.map(Self.deadProperty)
         try await store.setDeadProperties(collection: created.id, objectName: "", set: dead, remove: [])
         return DAVResponse(status: 201)
     }
@@ -209,10 +205,8 @@ extension DAVService {
         var changes = DAVCollectionChanges()
         var dead: [DAVDeadProperty] = []
         var removeDead: [DAVPropertyName] = []
-        for instruction in update.instructions {
-            switch instruction {
-            case .set(let element):
-                let name = PropertyName(element.name)
+        for (name, element) in Self.finalValues(update) {
+            if let element {
                 let text = element.trimmedText
                 switch name {
                 case .displayName where objectName == "": changes.displayName = .set(text)
@@ -220,13 +214,9 @@ extension DAVService {
                 case .calendarColor: changes.color = .set(text)
                 case .calendarOrder: changes.sortOrder = Int(text).map { .set($0) } ?? .remove
                 case .calendarTimeZone: changes.timezone = .set(element.text)
-                default:
-                    dead.append(
-                        DAVDeadProperty(
-                            namespace: name.namespace, name: name.name,
-                            value: String(decoding: XMLTreeWriter.document(element), as: UTF8.self)))
+                default: dead.append(Self.deadProperty(element))
                 }
-            case .remove(let name):
+            } else {
                 switch name {
                 case .displayName where objectName == "": changes.displayName = .remove
                 case .calendarDescription, .addressbookDescription: changes.description = .remove
@@ -242,6 +232,22 @@ extension DAVService {
             collection: collection.id, objectName: objectName, set: dead, remove: removeDead)
         return multistatus(
             Multistatus(responses: [Multistatus.Response(href: href, found: names.map(\.emptyElement))]))
+    }
+
+    /// What a PROPPATCH leaves of each property it names, in the order first named: the element set, or nil
+    /// for removed. RFC 4918 §9.2: instructions apply in document order, so the last one for a name decides.
+    static func finalValues(_ update: PropertyUpdate) -> [(PropertyName, XMLTreeElement?)] {
+        var order: [PropertyName] = []
+        var final: [PropertyName: XMLTreeElement?] = [:]
+        for instruction in update.instructions {
+            let name = instruction.property
+            if final[name] == nil { order.append(name) }
+            switch instruction {
+            case .set(let element): final[name] = .some(element)
+            case .remove: final[name] = .some(nil)
+            }
+        }
+        return order.map { ($0, final[$0] ?? nil) }
     }
 
     /// COPY and MOVE of calendar objects and contacts between the account's own collections (RFC 4918 §9.8, §9.9).

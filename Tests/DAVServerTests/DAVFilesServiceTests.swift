@@ -81,6 +81,25 @@ import Testing
         #expect(await s.send("PROPFIND", f, "", headers: ["depth": "infinity"]).status == 403)
     }
 
+    /// The calendar collections follow the same order (their live columns and their dead properties).
+    @Test func calendarProppatchAppliesInDocumentOrder() async throws {
+        let s = try await Setup()
+        let patch = """
+            <D:propertyupdate xmlns:D="DAV:" xmlns:Z="urn:z">
+              <D:set><D:prop><D:displayname>Work</D:displayname><Z:tag>1</Z:tag></D:prop></D:set>
+              <D:remove><D:prop><D:displayname/><Z:tag/></D:prop></D:remove>
+              <D:set><D:prop><D:displayname>Home</D:displayname></D:prop></D:set>
+            </D:propertyupdate>
+            """
+        #expect(await s.send("PROPPATCH", s.calendar, patch).status == 207)
+        let props = Self.text(
+            await s.send(
+                "PROPFIND", s.calendar,
+                "<D:propfind xmlns:D=\"DAV:\" xmlns:Z=\"urn:z\"><D:prop><D:displayname/><Z:tag/></D:prop></D:propfind>",
+                headers: ["depth": "0"]))
+        #expect(props.contains(">Home<") && !props.contains(">Work<") && props.contains("404"))
+    }
+
     @Test func copyAndMoveFollowDepthAndOverwrite() async throws {
         let s = try await Setup()
         let f = Self.files

@@ -164,11 +164,12 @@ def test_another_account_cannot_read_or_write(dav):
 LITMUS_SUITES = {"basic": 16, "copymove": 13, "props": 30, "http": 4, "locks": 3}
 
 
-def test_litmus_webdav_suites_on_the_file_area(dav):
+def test_litmus_webdav_suites_on_the_file_area(dav, tmp_path):
     url = f"http://127.0.0.1:{dav.ports['http']}/dav/files/alice@example.test/"
     env = {"PATH": os.environ["PATH"], "TESTS": " ".join(LITMUS_SUITES)}
+    # litmus writes debug.log and child.log into its working directory.
     r = subprocess.run(["litmus", url, "alice@example.test", PASSWORD], env=env, capture_output=True, text=True,
-                       timeout=300)
+                       timeout=300, cwd=tmp_path)
     out = r.stdout
     summaries = dict(re.findall(r"<- summary for `(\w+)': of (\d+) tests run: \d+ passed, 0 failed", out))
     assert summaries == {suite: str(n) for suite, n in LITMUS_SUITES.items()}, out[-4000:]
