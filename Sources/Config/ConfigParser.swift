@@ -53,6 +53,16 @@ extension MailroomConfig {
                         message: "a date or time is not valid here; no key of mailroom.toml takes one")
                 ])
         }
+        if let line = locator.misplacedBraceInArrayLine {
+            // toml++ would abort on it (see KeyLocator.misplacedBraceInArrayLine): report it as it would.
+            throw ConfigError(
+                fileName: fileName,
+                issues: [
+                    .init(
+                        line: line, key: nil, message: "TOML syntax error: expected a value or ']' in an array, saw '}'"
+                    )
+                ])
+        }
         let root: [String: TOMLNode]
         do {
             root = TOMLNode.convert(try TOMLTable(string: text))

@@ -4,9 +4,9 @@
 // position. So this file scans the source itself: a lenient tokenizer that knows just enough TOML
 // (toml.io v1.0.0) to follow table headers (`[a.b]`, `[[a]]`), dotted and quoted keys, inline tables,
 // multi-line arrays and all four string forms, and records the first line of every key path it sees.
-// It reports no syntax errors but one (`malformedHeaderLine`: a table header toml++ would abort on, so the
-// parser runs it before toml++); the rest are toml++'s, and the key lines are used only after toml++ accepted
-// the document. When it meets something it does not understand it skips to the next line. A path it never
+// It reports no syntax errors but those toml++ would abort on instead of reporting (`malformedHeaderLine`,
+// `dateTimeValue`, `misplacedBraceInArrayLine`), so the parser runs it before toml++; the rest are toml++'s,
+// and the key lines are used only after toml++ accepted the document. When it meets something it does not understand it skips to the next line. A path it never
 // saw is looked up through its nearest recorded ancestor, so an error always gets the best line available.
 
 /// One step in a key path: a table key or an array index.
@@ -46,6 +46,9 @@ struct KeyLocator {
     /// The first value that looks like a date or time (`1979-05-27…`, `07:32…`), with its line. No key takes one,
     /// and toml++ 3.4 asserts on some malformed ones (`1979-05-27T?07:32:00Z`), so the parser refuses them first.
     private(set) var dateTimeValue: (path: ConfigKeyPath, line: Int)?
+    /// The first line with a '}' where an array expects a value (`a = [ } ]`, `a = [1, }]`). toml++ 3.4 asserts
+    /// there (parse_array hands '}' to parse_value) instead of reporting it, so the parser refuses it first.
+    private(set) var misplacedBraceInArrayLine: Int?
 
     init(source: String) {
         var scanner = Scanner(bytes: Array(source.utf8))
@@ -53,6 +56,7 @@ struct KeyLocator {
         lines = scanner.lines
         malformedHeaderLine = scanner.malformedHeaderLine
         dateTimeValue = scanner.dateTimeValue
+        misplacedBraceInArrayLine = scanner.misplacedBraceInArrayLine
     }
 
     /// The line of `path`, or of its nearest ancestor that was seen; nil if none was.
@@ -86,6 +90,7 @@ private struct Scanner {
     var currentTable: ConfigKeyPath = []
     var malformedHeaderLine: Int?
     var dateTimeValue: (path: ConfigKeyPath, line: Int)?
+    var misplacedBraceInArrayLine: Int?
 
     init(bytes: [UInt8]) {
         self.bytes = bytes
@@ -225,6 +230,9 @@ private struct Scanner {
                 if next == UInt8(ascii: ",") {
                     advance()
                     continue
+                }
+                if next == UInt8(ascii: "}"), misplacedBraceInArrayLine == nil {
+                    misplacedBraceInArrayLine = line
                 }
                 let elementPath = path.appending(index: index)
                 record(elementPath, line: line)

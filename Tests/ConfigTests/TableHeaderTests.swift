@@ -1,4 +1,4 @@
-// Table headers and date values toml++ 3.4 would abort on (asserts kept in release builds): the parser refuses them
+// Table headers, date values and braces in arrays toml++ 3.4 would abort on (asserts kept in release builds): the parser refuses them
 // with an error on their line instead. Found by Fuzz/FuzzConfig (Fuzz/corpus/FuzzConfig/regress-*).
 
 import Testing
@@ -15,6 +15,11 @@ struct TableHeaderTests {
         ("[\u{E9}]\n", 1),
         ("[\t\n[a]\n", 1),
         ("\u{FEFF}[$ns]\n", 1),  // after a byte order mark (toml++ skips it)
+        // A '}' where an array expects a value (toml++ hands it to parse_value, which asserts).
+        ("S=[}", 1),
+        ("[limits]\na = [ } ]\n", 2),
+        ("a = [1,\n  # c\n  }]\n", 3),
+        ("a = [[1], [ }]]\n", 1),
     ]
 
     @Test(arguments: malformed)
@@ -41,6 +46,10 @@ struct TableHeaderTests {
         #expect(config.delivery.routes["a.example"] == HostPort(host: "192.0.2.1", port: 25))
         #expect(KeyLocator(source: "a = [\n  [\n    1\n  ]\n]\nb = \"\"\"\n[:\n\"\"\"\n").malformedHeaderLine == nil)
         #expect(KeyLocator(source: "[a]\n[ ]\n['b']\n").malformedHeaderLine == nil)
+        // Braces inside arrays that are inline tables or strings are fine.
+        for ok in ["a = [{ b = 1 }, { c = \"}\" }]\n", "a = [\"}\", '}', \"\"\"}\"\"\"]\n", "a = [ # }\n 1 ]\n"] {
+            #expect(KeyLocator(source: ok).misplacedBraceInArrayLine == nil, "\(ok)")
+        }
     }
 }
 
