@@ -109,7 +109,7 @@ public struct Multistatus: Hashable, Sendable {
         /// A response with only a status.
         public init(href: String, status: DAVStatus) { self.init(href: href, body: .status(status)) }
 
-        /// A response grouping properties by outcome; empty groups are left out.
+        /// A response grouping properties by outcome; empty groups are left out (all empty: one empty 200 group).
         public init(
             href: String, found: [XMLTreeElement], notFound: [PropertyName] = [], forbidden: [PropertyName] = [],
             conflict: [PropertyName] = [], failedDependency: [PropertyName] = [],
@@ -124,6 +124,8 @@ public struct Multistatus: Hashable, Sendable {
             for (status, names) in empty where !names.isEmpty {
                 groups.append(PropStat(properties: names.map(\.emptyElement), status: status))
             }
+            // RFC 4918 §14.24 needs propstat+: a request that named no property gets one empty 200 group.
+            if groups.isEmpty { groups.append(PropStat(properties: [], status: .ok)) }
             self.init(href: href, body: .propStats(groups))
         }
 

@@ -127,6 +127,15 @@ import Testing
         #expect(DAVStatus(299).description == "HTTP/1.1 299 Status 299")
     }
 
+    /// RFC 4918 §14.24 needs propstat+: a response that names no property still has one (empty, 200), so the
+    /// body is valid and reads back.
+    @Test func aResponseWithoutPropertiesKeepsOnePropstat() throws {
+        let multistatus = Multistatus(responses: [.init(href: "/a/", found: [])])
+        guard case .propStats(let groups) = multistatus.responses[0].body else { return fail("no propstats") }
+        #expect(groups == [PropStat(properties: [], status: .ok)])
+        #expect(try Multistatus.parse(multistatus.body) == multistatus)
+    }
+
     @Test func responseAndPropstatErrorsRoundTrip() throws {
         let multistatus = Multistatus(responses: [
             .init(

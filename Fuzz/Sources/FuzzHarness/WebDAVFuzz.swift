@@ -252,7 +252,7 @@ public enum WebDAVFuzz {
     /// response with the first child as its error condition, and the tree's text as descriptions.
     static func builtMultistatus(_ tree: XMLTreeElement, seed: Int) throws(FuzzFailure) {
         let found = Array(tree.elements.prefix(16))
-        guard let first = found.first else { return }
+        let first = found.first ?? tree
         let propResponse = Multistatus.Response(
             href: Href.encode(path: "/dav/" + tree.name.name + "/"), found: found,
             notFound: found.prefix(4).map { PropertyName($0.name) })
