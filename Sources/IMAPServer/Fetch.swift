@@ -201,17 +201,14 @@ extension IMAPSession {
                     body: body)
             case .binary(let part, let partial, _):
                 guard let details, let s = loadStructure() else { continue }
-                var data = try await binaryContent(details: details, structure: s, part: part)
-                if let partial {
-                    let lower = min(Int(clamping: partial.offset), data.count)
-                    let upper = min(lower + Int(clamping: partial.length), data.count)
-                    data = Array(data[lower..<upper])
-                }
-                try await simple(.binary(part: part, origin: partial?.offset, data: ByteBuffer(bytes: data)))
+                try await streamBinary(
+                    BinarySource(details: details, structure: s, part: part, body: body), part: part,
+                    partial: partial)
             case .binarySize(let part):
                 guard let details, let s = loadStructure() else { continue }
-                let data = try await binaryContent(details: details, structure: s, part: part)
-                try await simple(.binarySize(part: part, size: UInt64(data.count)))
+                let source = try BinarySource(details: details, structure: s, part: part, body: body)
+                let size = try await binaryScan(source, window: nil).size
+                try await simple(.binarySize(part: part, size: UInt64(size)))
             }
         }
         try await write(.fetch(.finish))
@@ -282,17 +279,80 @@ extension IMAPSession {
         try await write(.fetch(.streamingEnd))
     }
 
-    /// RFC 3516 §4.2: the transfer-decoded content of a part (the whole message for `[]`).
-    func binaryContent(details: MessageDetails, structure: MessageStructure, part: [UInt32]) async throws -> [UInt8] {
-        let message = try await store.readBlob(details.blob)
-        if part.isEmpty { return message }
-        guard let p = structure.part(at: part.map(Int.init)) else {
-            throw SessionError.no(.nonExistent, "No such part")
+    /// Where the content of `BINARY[part]` comes from (RFC 3516 §4.2): the transfer-decoded body of a leaf part,
+    /// the raw body of a multipart or message part, the whole message for `[]`.
+    struct BinarySource {
+        let details: MessageDetails
+        let range: Range<Int>
+        let encoding: TransferEncoding
+        /// The whole message when it was read ahead (small messages).
+        let body: [UInt8]?
+
+        init(details: MessageDetails, structure: MessageStructure, part: [UInt32], body: [UInt8]?) throws {
+            (self.details, self.body) = (details, body)
+            let size = Int(details.blob.size)
+            if part.isEmpty {
+                (range, encoding) = (0..<size, .binary)
+                return
+            }
+            guard let p = structure.part(at: part.map(Int.init)) else {
+                throw SessionError.no(.nonExistent, "No such part")
+            }
+            range = p.bodyRange.clamped(to: 0..<size)
+            encoding = p.kind == .multipart || p.kind == .message ? .binary : p.transferEncoding
         }
-        if p.kind == .multipart || p.kind == .message {
-            return Array(message[p.bodyRange.clamped(to: 0..<message.count)])
+    }
+
+    /// The decoded content chunk by chunk, read from the blob in pieces (or from the read-ahead body): at most a
+    /// read chunk and the decoder's held-back bytes are in memory at once, whatever the size of the part.
+    func binaryChunks(_ source: BinarySource, _ each: ([UInt8]) async throws -> Void) async throws {
+        var decoder = TransferDecoder(source.encoding)
+        if let body = source.body {
+            try await each(decoder.decode(body[source.range.clamped(to: 0..<body.count)]))
+        } else {
+            for try await chunk in store.readBlobChunks(source.details.blob, range: source.range) {
+                try await each(decoder.decode(chunk))
+            }
         }
-        return message.withUnsafeBytes { structure.decodedBody(of: p, in: $0) }
+        try await each(decoder.finish())
+    }
+
+    /// One pass over the decoded content: its size, and whether the bytes in `window` contain NUL.
+    func binaryScan(_ source: BinarySource, window: Range<Int>?) async throws -> (size: Int, hasNUL: Bool) {
+        var size = 0
+        var hasNUL = false
+        try await binaryChunks(source) { chunk in
+            if let window, !hasNUL {
+                let overlap = window.clamped(to: size..<size + chunk.count)
+                hasNUL = chunk[(overlap.lowerBound - size)..<(overlap.upperBound - size)].contains(0)
+            }
+            size += chunk.count
+        }
+        return (size, hasNUL)
+    }
+
+    /// `BINARY[part]<partial>` as a literal streamed in two passes over the blob (size first, then the bytes), so
+    /// a large attachment is never decoded whole in memory. RFC 3516 §4.2: literal8 when the content sent has NUL.
+    func streamBinary(_ source: BinarySource, part: [UInt32], partial: Partial?) async throws {
+        let offset = Int(clamping: partial?.offset ?? 0)
+        let end = offset.addingReportingOverflow(partial.map { Int(clamping: $0.length) } ?? Int.max)
+        let requested = offset..<(end.overflow ? Int.max : end.partialValue)
+        let (size, hasNUL) = try await binaryScan(source, window: requested)
+        let window = requested.clamped(to: 0..<size)
+        try await write(
+            .fetch(
+                .streamingBegin(
+                    kind: .binary(part: part, origin: partial?.offset), size: window.count, literal8: hasNUL)))
+        var position = 0
+        try await binaryChunks(source) { chunk in
+            let overlap = window.clamped(to: position..<position + chunk.count)
+            if !overlap.isEmpty {
+                try await connection.write(
+                    ByteBuffer(bytes: chunk[(overlap.lowerBound - position)..<(overlap.upperBound - position)]))
+            }
+            position += chunk.count
+        }
+        try await write(.fetch(.streamingEnd))
     }
 
     // MARK: STORE (RFC 9051 §6.4.6, RFC 7162 §3.1.3)

@@ -156,6 +156,44 @@ def test_append_and_fetch_back(server):
     c.logout()
 
 
+def test_binary_of_a_large_attachment_streams_decoded_bytes(server):
+    """RFC 3516: BINARY[part] is the transfer-decoded part, read and decoded from the blob chunk by chunk.
+
+    A 3 MB base64 attachment (with NUL bytes, so literal8) and a quoted-printable part; whole, partial and
+    BINARY.SIZE must match the original bytes exactly, across the server's read-chunk boundaries.
+    """
+    import base64
+    import quopri
+    import random
+
+    payload = random.Random(3516).randbytes(3 * 1024 * 1024) + b"\x00end"
+    encoded = base64.encodebytes(payload).replace(b"\n", b"\r\n")
+    text = "Caf\u00e9 caf\u00e9 " * 2000 + "end"
+    qp = quopri.encodestring(text.encode()).replace(b"\n", b"\r\n") + b"\r\n"
+    raw = (
+        b"From: Bob <bob@example.test>\r\nTo: Alice <alice@example.test>\r\nSubject: Attachment\r\n"
+        b"MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=XYZ\r\n\r\n"
+        b"--XYZ\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n"
+        + qp + b"--XYZ\r\nContent-Type: application/octet-stream\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+        + encoded + b"--XYZ--\r\n"
+    )
+    c = imaps(server)
+    assert c.append("INBOX", None, None, raw)[0] == "OK"
+    c.select("INBOX")
+    typ, data = c.fetch("1", "(BINARY.SIZE[2] BINARY.SIZE[1])")
+    assert typ == "OK" and f"BINARY.SIZE[2] {len(payload)}".encode() in data[0]
+    assert f"BINARY.SIZE[1] {len(text.encode())}".encode() in data[0]
+    typ, data = c.fetch("1", "(BINARY.PEEK[2])")
+    assert b"~{" in data[0][0] and data[0][1] == payload
+    typ, data = c.fetch("1", "(BINARY.PEEK[2]<1000000.300000>)")
+    assert data[0][1] == payload[1000000:1300000]
+    typ, data = c.fetch("1", "(BINARY.PEEK[2]<3145000.100000>)")
+    assert data[0][1] == payload[3145000:]
+    typ, data = c.fetch("1", "(BINARY.PEEK[1])")
+    assert data[0][1] == text.encode()
+    c.logout()
+
+
 def test_multiappend_is_all_or_nothing(tmp_path):
     """RFC 3502 §6.3.11: a MULTIAPPEND whose second message does not fit the quota stores neither; one that fits
     stores both, with consecutive UIDs in one APPENDUID."""
