@@ -552,8 +552,11 @@ public struct CommandDecoder: Sendable {
         scanned = 0
         let found = buffer.withUnsafeReadableBytes { $0.firstIndex(of: .lf) }
         guard let lf = found else {
+            // Only the tail can matter (a literal header at the end of the line): drop the rest unread.
             let count = buffer.readableBytes
-            skipTail.append(contentsOf: buffer.readBytes(length: count)!)
+            let keep = min(count, Self.skipTailLength)
+            buffer.moveReaderIndex(forwardBy: count - keep)
+            skipTail.append(contentsOf: buffer.readBytes(length: keep)!)
             if skipTail.count > Self.skipTailLength { skipTail.removeFirst(skipTail.count - Self.skipTailLength) }
             return false
         }
