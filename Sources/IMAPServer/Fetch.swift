@@ -135,12 +135,23 @@ extension IMAPSession {
         index: Int, message: MessageSummary, details: MessageDetails?, _ attributes: [FetchAttribute],
         body: [UInt8]? = nil
     ) async throws {
-        try await write(.fetch(.start(sequenceNumber: UInt32(index + 1))))
         var structure: MessageStructure?
         func loadStructure() -> MessageStructure? {
             if structure == nil, let details { structure = StoredStructure.structure(details.bodyStructure) }
             return structure
         }
+        // What can fail for one part (no such part, an unknown encoding) fails before the response starts: a
+        // tagged NO after half a `* n FETCH (` line would leave the client waiting for the rest.
+        var binarySources: [[UInt32]: BinarySource] = [:]
+        for attribute in attributes {
+            switch attribute {
+            case .binary(let part, _, _), .binarySize(let part):
+                guard let details, let s = loadStructure(), binarySources[part] == nil else { continue }
+                binarySources[part] = try BinarySource(details: details, structure: s, part: part, body: body)
+            default: continue
+            }
+        }
+        try await write(.fetch(.start(sequenceNumber: UInt32(index + 1))))
         for attribute in attributes {
             switch attribute {
             case .uid:
@@ -200,13 +211,10 @@ extension IMAPSession {
                     details: details, bytes: s.sectionBytes(SectionSpec(text: .text)), partial: nil, kind: .rfc822Text,
                     body: body)
             case .binary(let part, let partial, _):
-                guard let details, let s = loadStructure() else { continue }
-                try await streamBinary(
-                    BinarySource(details: details, structure: s, part: part, body: body), part: part,
-                    partial: partial)
+                guard let source = binarySources[part] else { continue }
+                try await streamBinary(source, part: part, partial: partial)
             case .binarySize(let part):
-                guard let details, let s = loadStructure() else { continue }
-                let source = try BinarySource(details: details, structure: s, part: part, body: body)
+                guard let source = binarySources[part] else { continue }
                 let size = try await binaryScan(source, window: nil).size
                 try await simple(.binarySize(part: part, size: UInt64(size)))
             }
@@ -300,6 +308,10 @@ extension IMAPSession {
             }
             range = p.bodyRange.clamped(to: 0..<size)
             encoding = p.kind == .multipart || p.kind == .message ? .binary : p.transferEncoding
+            // RFC 3516 §4.3: an encoding the server cannot decode is NO [UNKNOWN-CTE].
+            if case .other(let token) = encoding {
+                throw SessionError.no(.unknownCTE, "Cannot decode the Content-Transfer-Encoding \(token)")
+            }
         }
     }
 

@@ -191,6 +191,16 @@ def test_binary_of_a_large_attachment_streams_decoded_bytes(server):
     assert data[0][1] == payload[3145000:]
     typ, data = c.fetch("1", "(BINARY.PEEK[1])")
     assert data[0][1] == text.encode()
+    # RFC 3516 §4.3: an encoding the server does not know is NO [UNKNOWN-CTE].
+    odd = (b"From: Bob <bob@example.test>\r\nSubject: Odd\r\nContent-Transfer-Encoding: x-uuencode\r\n\r\n"
+           b"begin 644 a\r\nend\r\n")
+    assert c.append("INBOX", None, None, odd)[0] == "OK"
+    for item in ("BINARY.PEEK[1]", "BINARY.SIZE[1]"):
+        typ, data = c.fetch("2", f"({item})")
+        assert typ == "NO" and b"UNKNOWN-CTE" in data[0], (item, typ, data)
+    assert c.fetch("2", "(BODY.PEEK[1])")[0] == "OK"
+    typ, data = c.fetch("1", "(BINARY.PEEK[9])")
+    assert typ == "NO" and b"NONEXISTENT" in data[0]
     c.logout()
 
 
