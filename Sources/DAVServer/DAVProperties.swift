@@ -126,7 +126,9 @@ extension DAVService {
     func liveNames(_ resource: Resource) -> [PropertyName] {
         if case .file(_, let f) = resource {
             let common: [PropertyName] = [.resourceType, .currentUserPrincipal, .creationDate, .getLastModified]
-            return f.isCollection ? common : common + [.getETag, .getContentType, .getContentLength]
+            return f.isCollection
+                ? common + [.quotaUsedBytes, .quotaAvailableBytes]
+                : common + [.getETag, .getContentType, .getContentLength]
         }
         var names: [PropertyName] = [.resourceType, .displayName, .currentUserPrincipal, .supportedReportSet]
         switch resource {
@@ -249,6 +251,12 @@ extension DAVService {
             case .getContentLength where !f.isCollection: return value("\(f.size)")
             case .getLastModified where !f.path.isRoot: return value(Self.httpDate(f.updatedAt))
             case .creationDate where !f.path.isRoot: return value(Self.rfc3339(f.createdAt))  // RFC 4918 §15.1
+            // RFC 4331 §3, §4: the account's usage (mail and files share the quota); available only under a quota.
+            case .quotaUsedBytes where f.isCollection:
+                return value("\(try await store.quota(account: account.id).bytes)")
+            case .quotaAvailableBytes where f.isCollection:
+                let quota = try await store.quota(account: account.id)
+                return quota.limitBytes.map { value("\(max(0, $0 - quota.bytes))") }
             default: return nil
             }
         case .root, .home:

@@ -130,6 +130,33 @@ import Testing
         #expect(await s.send("COPY", f + "moved/a", headers: h).status == 403)
     }
 
+    /// RFC 4331: file-area collections report the account's usage, and what is left under a quota.
+    @Test func collectionsReportQuota() async throws {
+        let f = try await StoreFixture.make(quotaBytes: 1000)
+        let dav = DAVService(store: f.store, logger: .init(label: "test"))
+        func send(_ method: String, _ path: String, _ body: String, _ headers: [String: String] = [:]) async
+            -> DAVResponse
+        {
+            await dav.handle(
+                DAVRequest(method: method, path: path, headers: headers, body: Array(body.utf8), account: f.account))
+        }
+        #expect(await send("PUT", Self.files + "a.txt", String(repeating: "x", count: 300)).status == 201)
+        let query = """
+            <D:propfind xmlns:D="DAV:"><D:prop><D:quota-used-bytes/><D:quota-available-bytes/></D:prop></D:propfind>
+            """
+        let root = Self.text(await send("PROPFIND", Self.files, query, ["depth": "0"]))
+        #expect(root.contains("quota-used-bytes>300<") && root.contains("quota-available-bytes>700<"))
+        // A file has no quota properties; without a quota nothing is "available".
+        #expect(Self.text(await send("PROPFIND", Self.files + "a.txt", query, ["depth": "0"])).contains("404"))
+        try await f.store.updateAccount(f.account.id, passwordHash: nil, displayName: nil, quotaBytes: .some(nil))
+        let unlimited = Self.text(await send("PROPFIND", Self.files, query, ["depth": "0"]))
+        #expect(unlimited.contains("quota-used-bytes>300<") && !unlimited.contains("quota-available-bytes>"))
+        // Over the quota: 507, nothing stored.
+        try await f.store.updateAccount(f.account.id, passwordHash: nil, displayName: nil, quotaBytes: .some(400))
+        #expect(await send("PUT", Self.files + "b.txt", String(repeating: "y", count: 200)).status == 507)
+        #expect(await send("GET", Self.files + "b.txt", "").status == 404)
+    }
+
     @Test func anotherAccountsFilesAreForbidden() async throws {
         let s = try await Setup()
         for method in ["PROPFIND", "GET", "PUT", "MKCOL", "DELETE"] {
