@@ -35,6 +35,10 @@ public enum ConfigDefaults {
     /// after this long (also covers an HTTPS handshake that never finishes).
     public static let httpIdleTimeout: Duration = .seconds(60)
     public static let httpIdleTimeoutBounds: ClosedRange<Duration> = .seconds(2) ... .seconds(60 * 60)
+    /// Time an SMTP client has to send one whole command line (RFC 5321 §4.5.3.2.7: at least 5 minutes; the lower
+    /// bound is for tests). A deadline per line, so a client that trickles a line byte by byte is cut off too.
+    public static let smtpCommandTimeout: Duration = .seconds(5 * 60)
+    public static let smtpCommandTimeoutBounds: ClosedRange<Duration> = .seconds(2) ... .seconds(60 * 60)
 
     // [imap]
     public static let idleKeepalive: Duration = .seconds(2 * 60)

@@ -140,7 +140,7 @@ enum Schema {
     static let tls = ["cert", "key"]
     static let limits = [
         "message_size", "recipients", "connections_per_ip", "smtp_line_length", "imap_line_length", "login_timeout",
-        "http_idle_timeout",
+        "http_idle_timeout", "smtp_command_timeout",
     ]
     static let imap = ["idle_keepalive"]
     static let pop3 = ["deletes"]
@@ -261,6 +261,11 @@ private struct Validator {
         }
         if let value = duration(table, "http_idle_timeout", at: path, bounds: ConfigDefaults.httpIdleTimeoutBounds) {
             limits.httpIdleTimeout = value
+        }
+        if let value = duration(
+            table, "smtp_command_timeout", at: path, bounds: ConfigDefaults.smtpCommandTimeoutBounds)
+        {
+            limits.smtpCommandTimeout = value
         }
         return limits
     }

@@ -105,6 +105,8 @@ extension MailroomConfig {
         public var loginTimeout: Duration
         /// Idle and request-head timeout of HTTP connections.
         public var httpIdleTimeout: Duration
+        /// Deadline for receiving one SMTP command line, from when the server waits for it.
+        public var smtpCommandTimeout: Duration
 
         public init(
             messageSize: Int = ConfigDefaults.messageSize,
@@ -113,8 +115,10 @@ extension MailroomConfig {
             smtpLineLength: Int = ConfigDefaults.smtpLineLength,
             imapLineLength: Int = ConfigDefaults.imapLineLength,
             loginTimeout: Duration = ConfigDefaults.loginTimeout,
-            httpIdleTimeout: Duration = ConfigDefaults.httpIdleTimeout
+            httpIdleTimeout: Duration = ConfigDefaults.httpIdleTimeout,
+            smtpCommandTimeout: Duration = ConfigDefaults.smtpCommandTimeout
         ) {
+            self.smtpCommandTimeout = smtpCommandTimeout
             self.loginTimeout = loginTimeout
             self.httpIdleTimeout = httpIdleTimeout
             self.messageSize = messageSize

@@ -62,6 +62,7 @@ extension MailroomConfig {
             # imap_line_length = "\(ByteSize.format(limits.imapLineLength))"  # longest IMAP command line, literals excluded
             # login_timeout = "\(DurationText.format(limits.loginTimeout))"  # IMAP/POP3 clients must be logged in by then
             # http_idle_timeout = "\(DurationText.format(limits.httpIdleTimeout))"  # idle or stalled HTTP connections close
+            # smtp_command_timeout = "\(DurationText.format(limits.smtpCommandTimeout))"  # to send one whole SMTP command line
 
             [imap]
             # idle_keepalive = "\(DurationText.format(ConfigDefaults.idleKeepalive))"  # untagged OK during IDLE, keeps mobile NATs open

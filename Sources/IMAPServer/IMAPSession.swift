@@ -31,7 +31,7 @@ final class IMAPSession: @unchecked Sendable {  // used by its connection's task
     var logger: Logger
     let remoteIP: String
     /// Before login, the session ends at this instant whatever the client sends (`[limits] login_timeout`).
-    let loginDeadline: LoginDeadline
+    let loginDeadline: ReadDeadline
 
     var decoder: CommandDecoder
     var encoder = ResponseEncoder()
@@ -62,7 +62,7 @@ final class IMAPSession: @unchecked Sendable {  // used by its connection's task
         self.logger = connection.logger
         self.remoteIP = connection.remoteAddress?.ipAddress ?? "unknown"
         self.decoder = CommandDecoder(limits: server.settings.limits)
-        self.loginDeadline = LoginDeadline(after: server.settings.unauthenticatedTimeout)
+        self.loginDeadline = ReadDeadline(after: server.settings.unauthenticatedTimeout)
     }
 
     // MARK: Loop

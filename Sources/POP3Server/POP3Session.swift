@@ -31,7 +31,7 @@ final class POP3Session: @unchecked Sendable {  // used by its connection's task
     var framer = LineFramer()
     var errors = 0
     var unauthenticatedCommands = 0
-    let loginDeadline: LoginDeadline
+    let loginDeadline: ReadDeadline
     /// USER given, waiting for PASS (AUTHORIZATION state).
     var pendingUser: String?
     var utf8Enabled = false
@@ -65,7 +65,7 @@ final class POP3Session: @unchecked Sendable {  // used by its connection's task
         self.server = server
         self.logger = connection.logger
         self.remoteIP = connection.remoteAddress?.ipAddress ?? "unknown"
-        self.loginDeadline = LoginDeadline(after: server.settings.loginTimeout)
+        self.loginDeadline = ReadDeadline(after: server.settings.loginTimeout)
     }
 
     /// The inactivity timer; before login, also no later than the login deadline.

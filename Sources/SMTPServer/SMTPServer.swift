@@ -33,7 +33,8 @@ public struct SMTPSettings: Sendable {
     public var spoolDirectory: URL
     /// Bad commands tolerated before the session is closed with 421 (RFC 5321 §4.5.3.2 spirit).
     public var maxErrors: Int
-    /// RFC 5321 §4.5.3.2.7: at least 5 minutes for the next command.
+    /// RFC 5321 §4.5.3.2.7: at least 5 minutes for the next command (`[limits] smtp_command_timeout`). A deadline
+    /// for the whole line, counted from when the server starts waiting for it.
     public var commandTimeout: Duration
     /// RFC 5321 §4.5.3.2.6: the server waits at least 10 minutes for the data block to finish;
     /// this is the timeout between reads of data.
@@ -60,7 +61,8 @@ public struct SMTPSettings: Sendable {
         self.init(
             hostname: hostname, maxMessageSize: config.limits.messageSize, maxRecipients: config.limits.recipients,
             maxLineLength: config.limits.smtpLineLength,
-            spoolDirectory: URL(fileURLWithPath: config.dataDirectory).appendingPathComponent("spool"))
+            spoolDirectory: URL(fileURLWithPath: config.dataDirectory).appendingPathComponent("spool"),
+            commandTimeout: config.limits.smtpCommandTimeout)
     }
 }
 

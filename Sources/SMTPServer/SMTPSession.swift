@@ -113,12 +113,15 @@ final class SMTPSession: @unchecked Sendable {  // used by its connection's task
 
     /// The next command line. Replies to pipelined commands are flushed only when no further complete
     /// line is buffered, i.e. just before the session would wait for the client (RFC 2920 §3).
+    /// The command timeout is a deadline for the whole line: bytes trickled in do not extend it.
     func nextCommandLine() async throws -> LineFramer.Event {
+        let deadline = ReadDeadline(after: settings.commandTimeout)
         while true {
             let event = framer.nextLine(maxLength: SMTPLimits.maxCommandLineOctets)
             if event != .needMoreData { return event }
             try await connection.flush()
-            guard let bytes = try await connection.read(timeout: settings.commandTimeout) else {
+            let timeout = try deadline.readTimeout(idle: settings.commandTimeout)
+            guard let bytes = try await connection.read(timeout: timeout) else {
                 throw Close.peerLeft
             }
             framer.append(bytes)

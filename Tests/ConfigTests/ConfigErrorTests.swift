@@ -86,6 +86,9 @@ struct ConfigErrorTests {
             name: "keepalive past the autologout timer", toml: "[imap]\nidle_keepalive = \"30m\"\n", line: 2,
             key: "imap.idle_keepalive", mentions: "expected 10s to 29m"),
         Case(
+            name: "SMTP command timeout out of range", toml: "[limits]\nsmtp_command_timeout = \"1s\"\n", line: 2,
+            key: "limits.smtp_command_timeout", mentions: "expected 2s to 1h"),
+        Case(
             name: "bad enum", toml: "[pop3]\ndeletes = \"purge\"\n", line: 2, key: "pop3.deletes",
             mentions: "expected \"expunge\" or \"keep\""),
         Case(

@@ -29,6 +29,9 @@ struct ConfigLoadTests {
         connections_per_ip = 5
         smtp_line_length = 2000
         imap_line_length = "128KB"
+        login_timeout = "30s"
+        http_idle_timeout = "2m"
+        smtp_command_timeout = "10m"
 
         [imap]
         idle_keepalive = "1m30s"
@@ -62,7 +65,8 @@ struct ConfigLoadTests {
             config.limits
                 == .init(
                     messageSize: 10 * 1_048_576, recipients: 50, connectionsPerIP: 5, smtpLineLength: 2000,
-                    imapLineLength: 128 * 1024))
+                    imapLineLength: 128 * 1024, loginTimeout: .seconds(30), httpIdleTimeout: .seconds(120),
+                    smtpCommandTimeout: .seconds(600)))
         #expect(config.imap.idleKeepalive == .seconds(90))
         #expect(config.pop3.deletes == .keep)
         #expect(config.delivery.relay == HostPort(host: "smtp.provider.example", port: 587))
