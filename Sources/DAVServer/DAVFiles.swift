@@ -113,20 +113,17 @@ extension DAVService {
                 throw DAVError.unsupportedMediaType
             }
             let p = try ExtendedMkcol.parse(request.body).properties
-            let plain: [QualifiedName]? = [.dav("collection")]
-            let specific: [Any?] = [
-                p.calendarDescription, p.calendarTimeZone, p.supportedCalendarComponents, p.addressbookDescription,
-                p.calendarColor, p.calendarOrder,
-            ]
+            let calendarOrAddressBook =
+                p.calendarDescription != nil || p.calendarTimeZone != nil || p.supportedCalendarComponents != nil
+                || p.addressbookDescription != nil || p.calendarColor != nil || p.calendarOrder != nil
             // RFC 5689 §3.1: only plain collections here; calendars and address books have their homes.
-            guard p.resourceType == nil || p.resourceType == plain, specific.allSatisfy({ $0 == nil }) else {
+            guard p.resourceType == nil || p.resourceType == [.dav("collection")], !calendarOrAddressBook else {
                 return errorBody(403, .validResourceType)
             }
             let elements = p.other + (p.displayName.map { [XMLTreeElement(.dav("displayname"), text: $0)] } ?? [])
             dead = elements.map(Self.deadProperty)
         }
-        try await store.makeDAVFileCollection(account: a.id, path: path)
-        if !dead.isEmpty { try await store.setDAVFileProperties(account: a.id, path: path, set: dead, remove: []) }
+        try await store.makeDAVFileCollection(account: a.id, path: path, properties: dead)
         return DAVResponse(status: 201)
     }
 

@@ -173,9 +173,12 @@ extension MailStore {
         }
     }
 
-    /// Creates a collection (RFC 4918 §9.3.1). Throws `alreadyExists` (anything is there: 405), `conflict`
-    /// (no parent collection: 409), `limitExceeded`.
-    public func makeDAVFileCollection(account: AccountID, path: DAVFilePath) async throws {
+    /// Creates a collection (RFC 4918 §9.3.1) with its dead properties (extended MKCOL, RFC 5689 §3: all or
+    /// nothing, so in the same transaction). Throws `alreadyExists` (anything is there: 405), `conflict` (no parent
+    /// collection: 409), `limitExceeded`.
+    public func makeDAVFileCollection(
+        account: AccountID, path: DAVFilePath, properties: [DAVDeadProperty] = []
+    ) async throws {
         guard !path.isRoot else { throw StoreError.alreadyExists("The file root") }
         try await write { db -> ((), [StoreChange]) in
             guard
@@ -190,6 +193,13 @@ extension MailStore {
                 INSERT INTO dav_files(account_id, path, is_collection, size, created_at, updated_at)
                 VALUES (?, ?, 1, 0, ?, ?)
                 """, [account.rawValue, path.key, now, now])
+            for p in properties {
+                try db.run(
+                    """
+                    INSERT OR REPLACE INTO dav_file_properties(account_id, path, namespace, name, value)
+                    VALUES (?, ?, ?, ?, ?)
+                    """, [account.rawValue, path.key, p.namespace, p.name, p.value])
+            }
             return ((), [])
         }
     }

@@ -40,6 +40,24 @@ import Testing
         #expect(await s.send("DELETE", f + "docs/").status == 404)
         #expect(await s.send("DELETE", f).status == 405)
         #expect(await s.send("MKCALENDAR", f + "cal/").status == 403)
+        // Extended MKCOL (RFC 5689): a plain collection with its properties; a calendar belongs in the calendar home.
+        let mkcol = """
+            <D:mkcol xmlns:D="DAV:" xmlns:Z="urn:z"><D:set><D:prop>
+              <D:resourcetype><D:collection/></D:resourcetype><D:displayname>Reports</D:displayname><Z:tag>q3</Z:tag>
+            </D:prop></D:set></D:mkcol>
+            """
+        let xml = ["content-type": "application/xml"]
+        #expect(await s.send("MKCOL", f + "reports/", mkcol, headers: xml).status == 201)
+        let props = Self.text(
+            await s.send(
+                "PROPFIND", f + "reports/",
+                "<D:propfind xmlns:D=\"DAV:\" xmlns:Z=\"urn:z\"><D:prop><D:displayname/><Z:tag/></D:prop></D:propfind>",
+                headers: ["depth": "0"]))
+        #expect(props.contains(">Reports<") && props.contains(">q3<"))
+        let calendar = mkcol.replacingOccurrences(
+            of: "<D:collection/>", with: "<D:collection/><C:calendar xmlns:C=\"urn:ietf:params:xml:ns:caldav\"/>")
+        #expect(await s.send("MKCOL", f + "cal/", calendar, headers: xml).status == 403)
+        #expect(await s.send("PROPFIND", f + "cal/", "", headers: ["depth": "0"]).status == 404)
     }
 
     @Test func propfindListsTheTreeAndProppatchAppliesInDocumentOrder() async throws {
