@@ -15,6 +15,12 @@ import Testing
 
     static func text(_ r: DAVResponse) -> String { String(decoding: r.body, as: UTF8.self) }
 
+    /// The multistatus of a Depth 0 PROPFIND for `props` (elements in the DAV: and urn:z namespaces, prefixes D, Z).
+    static func propfind(_ s: Setup, _ path: String, _ props: String) async -> String {
+        let body = "<D:propfind xmlns:D=\"DAV:\" xmlns:Z=\"urn:z\"><D:prop>\(props)</D:prop></D:propfind>"
+        return text(await s.send("PROPFIND", path, body, headers: ["depth": "0"]))
+    }
+
     @Test func mkcolPutGetAndTheStatusesOfRFC4918() async throws {
         let s = try await Setup()
         let f = Self.files
@@ -48,11 +54,7 @@ import Testing
             """
         let xml = ["content-type": "application/xml"]
         #expect(await s.send("MKCOL", f + "reports/", mkcol, headers: xml).status == 201)
-        let props = Self.text(
-            await s.send(
-                "PROPFIND", f + "reports/",
-                "<D:propfind xmlns:D=\"DAV:\" xmlns:Z=\"urn:z\"><D:prop><D:displayname/><Z:tag/></D:prop></D:propfind>",
-                headers: ["depth": "0"]))
+        let props = await Self.propfind(s, f + "reports/", "<D:displayname/><Z:tag/>")
         #expect(props.contains(">Reports<") && props.contains(">q3<"))
         let calendar = mkcol.replacingOccurrences(
             of: "<D:collection/>", with: "<D:collection/><C:calendar xmlns:C=\"urn:ietf:params:xml:ns:caldav\"/>")
@@ -82,11 +84,7 @@ import Testing
             </D:propertyupdate>
             """
         #expect(await s.send("PROPPATCH", f + "%C3%9Cn%C3%AF%20%E2%82%AC/n.txt", patch).status == 207)
-        let props = Self.text(
-            await s.send(
-                "PROPFIND", f + "%C3%9Cn%C3%AF%20%E2%82%AC/n.txt",
-                "<D:propfind xmlns:D=\"DAV:\" xmlns:Z=\"urn:z\"><D:prop><Z:gone/><Z:kept/></D:prop></D:propfind>",
-                headers: ["depth": "0"]))
+        let props = await Self.propfind(s, f + "%C3%9Cn%C3%AF%20%E2%82%AC/n.txt", "<Z:gone/><Z:kept/>")
         #expect(props.contains("nested") && props.contains("404"))
         // Live properties are protected: the whole PROPPATCH fails (403 for it, 424 for the rest).
         let refused = """
@@ -110,11 +108,7 @@ import Testing
             </D:propertyupdate>
             """
         #expect(await s.send("PROPPATCH", s.calendar, patch).status == 207)
-        let props = Self.text(
-            await s.send(
-                "PROPFIND", s.calendar,
-                "<D:propfind xmlns:D=\"DAV:\" xmlns:Z=\"urn:z\"><D:prop><D:displayname/><Z:tag/></D:prop></D:propfind>",
-                headers: ["depth": "0"]))
+        let props = await Self.propfind(s, s.calendar, "<D:displayname/><Z:tag/>")
         #expect(props.contains(">Home<") && !props.contains(">Work<") && props.contains("404"))
     }
 
