@@ -80,7 +80,7 @@ def test_caldav_library_calendars_events_tasks_and_sync(dav):
     principal = client(dav).principal()
     names = sorted(c.get_display_name() for c in principal.calendars())
     assert names == ["Calendar", "Tasks"]
-    work = principal.make_calendar(name="Work", cal_id="work")
+    work = principal.make_calendar(name="Work", cal_id="office")
     assert "Work" in [c.get_display_name() for c in principal.calendars()]
 
     base = datetime.datetime(2026, 12, 1, 9, 0, tzinfo=datetime.timezone.utc)
@@ -106,12 +106,12 @@ def test_caldav_library_calendars_events_tasks_and_sync(dav):
 
     # A second event with the same UID in the collection is refused (no-uid-conflict).
     status, _, body = request(
-        dav, "PUT", "/dav/calendars/alice@example.test/work/duplicate.ics",
+        dav, "PUT", "/dav/calendars/alice@example.test/office/duplicate.ics",
         body=event("one@example.test", base, "Duplicate"), headers={"Content-Type": "text/calendar"})
     assert status == 403 and b"no-uid-conflict" in body
     # Invalid data is refused with the precondition.
     status, _, body = request(
-        dav, "PUT", "/dav/calendars/alice@example.test/work/broken.ics", body="BEGIN:VCALENDAR\r\nnonsense\r\n",
+        dav, "PUT", "/dav/calendars/alice@example.test/office/broken.ics", body="BEGIN:VCALENDAR\r\nnonsense\r\n",
         headers={"Content-Type": "text/calendar"})
     assert status == 403 and b"valid-calendar-data" in body
 

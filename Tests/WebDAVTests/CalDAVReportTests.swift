@@ -292,13 +292,13 @@ import Testing
                 <D:getetag/>
                 <C:calendar-data/>
               </D:prop>
-              <D:href>/dav/calendars/user@example.com/work/abcd1.ics</D:href>
-              <D:href>/dav/calendars/user@example.com/work/mtg1.ics</D:href>
+              <D:href>/dav/calendars/user@example.com/office/abcd1.ics</D:href>
+              <D:href>/dav/calendars/user@example.com/office/mtg1.ics</D:href>
             </C:calendar-multiget>
             """
         let expected = CalendarMultiget(
             properties: Self.etagAndData, calendarData: CalendarDataRequest(),
-            hrefs: ["/dav/calendars/user@example.com/work/abcd1.ics", "/dav/calendars/user@example.com/work/mtg1.ics"])
+            hrefs: ["/dav/calendars/user@example.com/office/abcd1.ics", "/dav/calendars/user@example.com/office/mtg1.ics"])
         #expect(try report(body) == .calendarMultiget(expected))
         let noHref =
             #"<C:calendar-multiget xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav"><D:prop/></C:calendar-multiget>"#

@@ -110,8 +110,8 @@ import Testing
 
     @Test func decodesAbsoluteURIsAndLowercaseEscapes() throws {
         #expect(
-            try Href.decodePath("http://cal.example.com/dav/calendars/user@example.com/work/abcd1.ics")
-                == "/dav/calendars/user@example.com/work/abcd1.ics")
+            try Href.decodePath("http://cal.example.com/dav/calendars/user@example.com/office/abcd1.ics")
+                == "/dav/calendars/user@example.com/office/abcd1.ics")
         #expect(try Href.decodePath("https://cal.example.com") == "/")
         #expect(try Href.decodePath("/x/caf%c3%a9") == "/x/café")
         #expect(try Href.decodePath("/dav/alice%40example.com/") == "/dav/alice@example.com/")

@@ -227,19 +227,19 @@ import Testing
         Multistatus(
             responses: [
                 .init(
-                    href: "/dav/calendars/alice/work/ev%201.ics",
+                    href: "/dav/calendars/alice/office/ev%201.ics",
                     found: [
                         PropertyName.getETag.element(text: "\"1-abc\""),
                         PropertyName.calendarData.element(text: "BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n"),
                     ], notFound: [.getCTag], forbidden: [.quotaUsedBytes]),
-                .init(href: "/dav/calendars/alice/work/gone.ics", status: .notFound),
+                .init(href: "/dav/calendars/alice/office/gone.ics", status: .notFound),
                 .init(
-                    href: "/dav/calendars/alice/work/",
+                    href: "/dav/calendars/alice/office/",
                     body: .propStats([
                         PropStat(
                             properties: [PropertyName.resourceType.emptyElement], status: .forbidden,
                             error: .cannotModifyProtectedProperty, responseDescription: "protected")
-                    ]), error: .calendarNoUIDConflict(href: "/dav/calendars/alice/work/other.ics"),
+                    ]), error: .calendarNoUIDConflict(href: "/dav/calendars/alice/office/other.ics"),
                     responseDescription: "see error"),
             ], responseDescription: "done", syncToken: "http://mailroom.example/sync/7"),
     ]
