@@ -33,35 +33,8 @@ extension MailroomConfig {
         -> MailroomConfig
     {
         let locator = KeyLocator(source: text)
-        if let line = locator.malformedHeaderLine {
-            // toml++ would abort on this header (see KeyLocator.malformedHeaderLine): report it as it would.
-            throw ConfigError(
-                fileName: fileName,
-                issues: [
-                    .init(
-                        line: line, key: nil,
-                        message: "TOML syntax error: a table header needs a key after '[', like [listen] or [\"a.b\"]")
-                ])
-        }
-        if let (path, line) = locator.dateTimeValue {
-            // toml++ may abort on a malformed date (see KeyLocator.dateTimeValue); no key takes a date or time.
-            throw ConfigError(
-                fileName: fileName,
-                issues: [
-                    .init(
-                        line: line, key: path.dotted,
-                        message: "a date or time is not valid here; no key of mailroom.toml takes one")
-                ])
-        }
-        if let line = locator.misplacedBraceInArrayLine {
-            // toml++ would abort on it (see KeyLocator.misplacedBraceInArrayLine): report it as it would.
-            throw ConfigError(
-                fileName: fileName,
-                issues: [
-                    .init(
-                        line: line, key: nil, message: "TOML syntax error: expected a value or ']' in an array, saw '}'"
-                    )
-                ])
+        if let issue = tomlAbortIssue(locator) {
+            throw ConfigError(fileName: fileName, issues: [issue])
         }
         let root: [String: TOMLNode]
         do {
@@ -83,6 +56,29 @@ extension MailroomConfig {
             throw ConfigError(fileName: fileName, issues: validator.issues)
         }
         return config
+    }
+}
+
+extension MailroomConfig {
+    /// The first construct toml++ 3.4 would abort on instead of reporting (see KeyLocator), as the error it should
+    /// have been; nil when there is none.
+    static func tomlAbortIssue(_ locator: KeyLocator) -> ConfigError.Issue? {
+        if let line = locator.malformedHeaderLine {
+            return .init(
+                line: line, key: nil,
+                message: "TOML syntax error: a table header needs a key after '[', like [listen] or [\"a.b\"]")
+        }
+        if let (path, line) = locator.dateTimeValue {
+            // No key takes a date or time.
+            return .init(
+                line: line, key: path.dotted,
+                message: "a date or time is not valid here; no key of mailroom.toml takes one")
+        }
+        if let line = locator.misplacedBraceInArrayLine {
+            return .init(
+                line: line, key: nil, message: "TOML syntax error: expected a value or ']' in an array, saw '}'")
+        }
+        return nil
     }
 }
 

@@ -6,8 +6,9 @@
 // multi-line arrays and all four string forms, and records the first line of every key path it sees.
 // It reports no syntax errors but those toml++ would abort on instead of reporting (`malformedHeaderLine`,
 // `dateTimeValue`, `misplacedBraceInArrayLine`), so the parser runs it before toml++; the rest are toml++'s,
-// and the key lines are used only after toml++ accepted the document. When it meets something it does not understand it skips to the next line. A path it never
-// saw is looked up through its nearest recorded ancestor, so an error always gets the best line available.
+// and the key lines are used only after toml++ accepted the document. When it meets something it does not
+// understand it skips to the next line. A path it never saw is looked up through its nearest recorded ancestor,
+// so an error always gets the best line available.
 
 /// One step in a key path: a table key or an array index.
 enum KeyPathComponent: Hashable, Sendable {
