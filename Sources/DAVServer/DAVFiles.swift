@@ -143,13 +143,7 @@ extension DAVService {
         let names = update.instructions.map(\.property)
         let href = target.path(root: root)
         let refused = names.filter { Self.protected.contains($0) }
-        if !refused.isEmpty {
-            let others = names.filter { !refused.contains($0) }
-            return multistatus(
-                Multistatus(responses: [
-                    Multistatus.Response(href: href, found: [], forbidden: refused, failedDependency: others)
-                ]))
-        }
+        if !refused.isEmpty { return refusedPatch(href: href, names: names, refused: refused) }
         let final = Self.finalValues(update)
         let set = final.compactMap { $0.1.map(Self.deadProperty) }
         let remove = final.filter { $0.1 == nil }.map { DAVPropertyName(namespace: $0.0.namespace, name: $0.0.name) }

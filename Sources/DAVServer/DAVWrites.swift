@@ -194,14 +194,7 @@ extension DAVService {
         let href = target.path(root: root)
         let names = update.instructions.map(\.property)
         let refused = names.filter { Self.protected.contains($0) || (objectName != "" && Self.settable.contains($0)) }
-        if !refused.isEmpty {
-            // RFC 4918 §9.2: atomic; the refused ones 403, the others 424.
-            let others = names.filter { !refused.contains($0) }
-            return multistatus(
-                Multistatus(responses: [
-                    Multistatus.Response(href: href, found: [], forbidden: refused, failedDependency: others)
-                ]))
-        }
+        if !refused.isEmpty { return refusedPatch(href: href, names: names, refused: refused) }
         var changes = DAVCollectionChanges()
         var dead: [DAVDeadProperty] = []
         var removeDead: [DAVPropertyName] = []
@@ -232,6 +225,15 @@ extension DAVService {
             collection: collection.id, objectName: objectName, set: dead, remove: removeDead)
         return multistatus(
             Multistatus(responses: [Multistatus.Response(href: href, found: names.map(\.emptyElement))]))
+    }
+
+    /// RFC 4918 §9.2: a PROPPATCH is atomic, so one refused property fails it: the refused ones 403, the others 424.
+    func refusedPatch(href: String, names: [PropertyName], refused: [PropertyName]) -> DAVResponse {
+        let others = names.filter { !refused.contains($0) }
+        return multistatus(
+            Multistatus(responses: [
+                Multistatus.Response(href: href, found: [], forbidden: refused, failedDependency: others)
+            ]))
     }
 
     /// What a PROPPATCH leaves of each property it names, in the order first named: the element set, or nil
