@@ -215,7 +215,9 @@ extension IMAPSession {
                 try await streamBinary(source, part: part, partial: partial)
             case .binarySize(let part):
                 guard let source = binarySources[part] else { continue }
-                let size = try await binaryScan(source, window: nil).size
+                // Identity encodings need no read: the content is the body as stored.
+                let size =
+                    source.encoding.isIdentity ? source.range.count : try await binaryScan(source, window: nil).size
                 try await simple(.binarySize(part: part, size: UInt64(size)))
             }
         }
