@@ -37,6 +37,17 @@ enum BatchItem: Sendable {
     case finishQueue([QueueRecipientID])
 }
 
+extension BatchItem {
+    /// Bodies this item stores (at most this many rows queued for the full-text index).
+    var bodies: Int {
+        switch self {
+        case .append, .deliver: 1
+        case .appendAll(let requests): requests.count
+        case .enqueue, .finishQueue: 0
+        }
+    }
+}
+
 enum BatchResult: Sendable {
     case appended([AppendResult])
     case queued(QueueMessageID)
@@ -52,16 +63,18 @@ actor GroupCommitter {
     private let pool: DatabasePool
     private let blobs: BlobStore
     private let feed: ChangeFeed
+    private let indexer: SearchIndexer
     private let logger: Logger
     private var queue: [Pending] = []
     private var draining = false
     private var idleWaiters: [CheckedContinuation<Void, Never>] = []
     nonisolated let statistics = Mutex(CommitStatistics())
 
-    init(pool: DatabasePool, blobs: BlobStore, feed: ChangeFeed, logger: Logger) {
+    init(pool: DatabasePool, blobs: BlobStore, feed: ChangeFeed, indexer: SearchIndexer, logger: Logger) {
         self.pool = pool
         self.blobs = blobs
         self.feed = feed
+        self.indexer = indexer
         self.logger = logger
     }
 
@@ -98,12 +111,15 @@ actor GroupCommitter {
                     $0.largestBatch = max($0.largestBatch, batch.count)
                 }
                 var appended: [StoreChange] = []
-                for outcome in outcomes {
+                var texts = 0
+                for (item, outcome) in zip(items, outcomes) {
                     if case .success(.appended(let results)) = outcome {
                         appended += MessageWriter.appendEvents(results)
+                        texts += item.bodies
                     }
                 }
                 feed.publish(appended)
+                await indexer.queued(texts)
                 for (pending, outcome) in zip(batch, outcomes) {
                     pending.continuation.resume(with: outcome.mapError { MailStore.mapError($0) })
                 }

@@ -44,6 +44,7 @@ public final class MailStore: Sendable {
     let pool: DatabasePool
     let blobs: BlobStore
     let committer: GroupCommitter
+    let indexer: SearchIndexer
     let logger: Logger
     private let isClosed = Mutex(false)
 
@@ -54,7 +55,9 @@ public final class MailStore: Sendable {
         self.logger = logger
         let feed = ChangeFeed()
         self.changeFeed = feed
-        self.committer = GroupCommitter(pool: pool, blobs: blobs, feed: feed, logger: logger)
+        let indexer = SearchIndexer(pool: pool, logger: logger)
+        self.indexer = indexer
+        self.committer = GroupCommitter(pool: pool, blobs: blobs, feed: feed, indexer: indexer, logger: logger)
     }
 
     /// Opens (creating if needed) the store in `dataDirectory` and brings its schema up to date.
@@ -65,7 +68,7 @@ public final class MailStore: Sendable {
         let dir = dataDirectory.standardizedFileURL
         let path = dir.path
         do {
-            let (pool, blobs) = try await BlobStore.io { () throws -> (DatabasePool, BlobStore) in
+            let (pool, blobs, unindexed) = try await BlobStore.io { () throws -> (DatabasePool, BlobStore, Int) in
                 try FileManager.default.createDirectory(
                     atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
                 let blobs = BlobStore(dataDirectory: path)
@@ -90,10 +93,13 @@ public final class MailStore: Sendable {
                 }
                 guard mode == 2 else { throw StoreError.storage("SQLite refused synchronous=FULL") }
                 try migrator.migrate(pool)
-                return (pool, blobs)
+                let unindexed = try pool.read { try $0.int("SELECT count(*) FROM blob_text_pending") } ?? 0
+                return (pool, blobs, Int(unindexed))
             }
             logger.debug("mail store open", metadata: ["path": "\(path)"])
-            return MailStore(dataDirectory: dir, pool: pool, blobs: blobs, logger: logger)
+            let store = MailStore(dataDirectory: dir, pool: pool, blobs: blobs, logger: logger)
+            await store.indexer.queued(unindexed)
+            return store
         } catch {
             throw mapError(error)
         }
@@ -132,6 +138,7 @@ public final class MailStore: Sendable {
         }
         guard first else { return }
         await committer.stop()
+        await indexer.stop()
         changeFeed.finishAll()
         let pool = self.pool
         do {

@@ -69,11 +69,12 @@ extension MailStore {
                 """
                 SELECT \(Rows.summaryColumns), b.hash, b.size, m.header_date, m.subject, m.from_text, m.to_text,
                        m.cc_text, m.bcc_text, m.message_id_header, m.in_reply_to, m.refs, m.envelope,
-                       m.body_structure, t.headers, m.preview, m.has_attachment
+                       m.body_structure, COALESCE(t.headers, p.headers), m.preview, m.has_attachment
                 FROM mailbox_messages mm
                 JOIN messages m ON m.id = mm.message_id
                 JOIN blobs b ON b.id = m.blob_id
                 LEFT JOIN blob_text t ON t.rowid = b.id
+                LEFT JOIN blob_text_pending p ON p.blob_id = b.id
                 WHERE mm.mailbox_id = ? AND mm.uid IN (SELECT value FROM json_each(?))
                 ORDER BY mm.uid
                 """, [mailbox.rawValue, jsonArray(uids)]
@@ -353,7 +354,8 @@ enum MessageWriter {
         return results
     }
 
-    /// The `blobs` row of a body, created with its full-text entry the first time the body is stored.
+    /// The `blobs` row of a body, created the first time the body is stored, with its text queued for the
+    /// full-text index (SearchIndexer moves it into `blob_text` later, in a batch).
     static func ensureBlob(_ db: Database, _ blob: BlobRef, metadata: MessageMetadata, blobs: BlobStore) throws
         -> Int64
     {
@@ -366,7 +368,7 @@ enum MessageWriter {
         try db.run("INSERT INTO blobs(hash, size) VALUES (?, ?)", [blob.hash, blob.size])
         let id = db.lastInsertedRowID
         try db.run(
-            "INSERT INTO blob_text(rowid, headers, body) VALUES (?, ?, ?)",
+            "INSERT INTO blob_text_pending(blob_id, headers, body) VALUES (?, ?, ?)",
             [id, capped(metadata.headerText), capped(metadata.bodyText)])
         return id
     }

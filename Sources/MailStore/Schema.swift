@@ -35,8 +35,26 @@ enum Schema {
                 sql: v5GroupwareDefaults, arguments: [Int64(now.timeIntervalSince1970), now.timeIntervalSince1970])
         }
         migrator.registerMigration("v6-dav-files") { db in try db.execute(sql: v6DAVFiles) }
+        migrator.registerMigration("v7-search-backlog") { db in try db.execute(sql: v7SearchBacklog) }
         return migrator
     }
+
+    /// Text of bodies not yet in the full-text index (SearchIndexer.swift). A delivery writes its text here, in its
+    /// own transaction; the indexer moves rows into `blob_text` in large batches, because FTS5 writes one index
+    /// segment per transaction and indexing a few messages per group commit cost most of SMTP acceptance's CPU.
+    static let v7SearchBacklog = """
+        CREATE TABLE blob_text_pending (
+            blob_id INTEGER PRIMARY KEY,
+            headers TEXT NOT NULL,
+            body TEXT NOT NULL
+        );
+
+        DROP TRIGGER blobs_delete;
+        CREATE TRIGGER blobs_delete AFTER DELETE ON blobs BEGIN
+            DELETE FROM blob_text WHERE rowid = OLD.id;
+            DELETE FROM blob_text_pending WHERE blob_id = OLD.id;
+        END;
+        """
 
     /// The per-account WebDAV file area (DAVFiles.swift). File bytes count toward the account's usage.
     static let v6DAVFiles = """

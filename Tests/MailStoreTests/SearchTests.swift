@@ -1,18 +1,44 @@
 // Full-text SEARCH: case-insensitive substrings (RFC 9051 §6.4.4), short strings, non-ASCII, HEADER.
+// Every answer is checked twice: with the bodies still waiting for the indexer, and after it moved them into the
+// FTS5 index (SearchIndexer.swift). Both must agree.
 
 import Foundation
-import MailStore
 import MailTestSupport
 import Testing
 
+@testable import MailStore
+
+/// A store whose background indexer is stopped, so a test decides when bodies are indexed.
+func searchFixture() async throws -> StoreFixture {
+    let f = try await StoreFixture.make()
+    await f.store.indexer.stop()
+    return f
+}
+
+/// Bodies waiting for the full-text indexer.
+func pendingTexts(_ store: MailStore) async throws -> Int {
+    Int(try await store.debugValue("SELECT count(*) FROM blob_text_pending") ?? "") ?? -1
+}
+
+/// Indexes the backlog when `indexed`, and checks that the bodies are where the test expects them.
+func settle(_ f: StoreFixture, indexed: Bool) async throws {
+    let waiting = try await pendingTexts(f.store)
+    #expect(waiting > 0)
+    if indexed {
+        try await f.store.indexSearchBacklog()
+        #expect(try await pendingTexts(f.store) == 0)
+    }
+}
+
 @Suite struct SearchTests {
-    @Test func substringSearchIsCaseInsensitive() async throws {
-        let f = try await StoreFixture.make()
+    @Test(arguments: [false, true]) func substringSearchIsCaseInsensitive(indexed: Bool) async throws {
+        let f = try await searchFixture()
         let inbox = try await f.mailbox("INBOX")
         try await f.append(TestMessage(subject: "Invoice 2024", body: "Please find the INVOICE attached.\r\n"))
         try await f.append(TestMessage(subject: "Lunch", body: "Shall we meet at noon?\r\n"))
         try await f.append(TestMessage(subject: "Straße", body: "Grüße aus München, ÉCOLE.\r\n"))
         try await f.append(TestMessage(subject: "x", body: "a b\r\n"))
+        try await settle(f, indexed: indexed)
         let s = f.store
         #expect(try await s.search(mailbox: inbox.id, text: "voic", scope: .body) == [1])
         #expect(try await s.search(mailbox: inbox.id, text: "VOIC", scope: .text) == [1])
@@ -31,12 +57,13 @@ import Testing
         #expect(try await s.search(mailbox: inbox.id, text: "\"quoted\"", scope: .body) == [])
     }
 
-    @Test func headerSearchLooksAtTheNamedField() async throws {
-        let f = try await StoreFixture.make()
+    @Test(arguments: [false, true]) func headerSearchLooksAtTheNamedField(indexed: Bool) async throws {
+        let f = try await searchFixture()
         let inbox = try await f.mailbox("INBOX")
         try await f.append(TestMessage(from: "Carol <carol@example.test>", subject: "About alice"))
         try await f.append(
             TestMessage(from: "Alice <alice@example.test>", subject: "Hi", extraHeaders: [("X-Tag", "ab")]))
+        try await settle(f, indexed: indexed)
         let s = f.store
         #expect(try await s.search(mailbox: inbox.id, text: "alice", scope: .header("From")) == [2])
         #expect(try await s.search(mailbox: inbox.id, text: "ALICE", scope: .header("subject")) == [1])
@@ -45,13 +72,17 @@ import Testing
         #expect(try await s.search(mailbox: inbox.id, text: "", scope: .header("X-None")) == [])
     }
 
-    @Test func searchIsScopedToTheMailboxAndSharedBodiesAreIndexedOnce() async throws {
-        let f = try await StoreFixture.make()
+    @Test(arguments: [false, true]) func searchIsScopedToTheMailboxAndSharedBodiesAreIndexedOnce(indexed: Bool)
+        async throws
+    {
+        let f = try await searchFixture()
         let archive = try await f.mailbox("Archive")
         let message = TestMessage(body: "needle in a haystack\r\n")
         try await f.append(message)
         try await f.append(message, to: "Archive")
         try await f.append(TestMessage(body: "another needle\r\n"), to: "Archive")
+        try await settle(f, indexed: indexed)
+        #expect(try await pendingTexts(f.store) == (indexed ? 0 : 2))
         #expect(try await f.store.search(mailbox: archive.id, text: "needle", scope: .body) == [1, 2])
         let inbox = try await f.mailbox("INBOX")
         #expect(try await f.store.search(mailbox: inbox.id, text: "needle", scope: .body) == [1])
@@ -60,5 +91,57 @@ import Testing
         try await f.store.expunge(mailbox: inbox.id)
         #expect(try await f.store.search(mailbox: inbox.id, text: "needle", scope: .body) == [])
         #expect(try await f.store.search(mailbox: archive.id, text: "haystack", scope: .body) == [1])
+    }
+
+    @Test func bodiesIndexedLaterKeepTheirAnswersAndTheirHeaderText() async throws {
+        let f = try await searchFixture()
+        let inbox = try await f.mailbox("INBOX")
+        try await f.append(TestMessage(subject: "Early bird", body: "first body\r\n"))
+        try await f.store.indexSearchBacklog()
+        try await f.append(TestMessage(subject: "Late owl", body: "second body\r\n"))
+        // One body indexed, one waiting: a search sees both, once each.
+        #expect(try await pendingTexts(f.store) == 1)
+        #expect(try await f.store.search(mailbox: inbox.id, text: "body", scope: .body) == [1, 2])
+        #expect(try await f.store.search(mailbox: inbox.id, text: "bo", scope: .body) == [1, 2])
+        #expect(try await f.store.search(mailbox: inbox.id, text: "owl", scope: .header("Subject")) == [2])
+        // FETCH's header text comes from whichever table holds the body.
+        let details = try await f.store.messageDetails(mailbox: inbox.id, uids: [1, 2])
+        #expect(details.map { $0.headerText.contains("Subject: Early bird") } == [true, false])
+        #expect(details.map { $0.headerText.contains("Subject: Late owl") } == [false, true])
+    }
+
+    @Test func expungingAWaitingBodyRemovesItsText() async throws {
+        let f = try await searchFixture()
+        let inbox = try await f.mailbox("INBOX")
+        try await f.append(TestMessage(body: "short lived\r\n"))
+        try await f.append(TestMessage(body: "long lived\r\n"))
+        #expect(try await pendingTexts(f.store) == 2)
+        _ = try await f.store.storeFlags(mailbox: inbox.id, uids: [1], operation: .add, flags: [.deleted])
+        try await f.store.expunge(mailbox: inbox.id)
+        #expect(try await pendingTexts(f.store) == 1)
+        try await f.store.indexSearchBacklog()
+        #expect(try await f.store.debugValue("SELECT count(*) FROM blob_text") == "1")
+        #expect(try await f.store.search(mailbox: inbox.id, text: "lived", scope: .body) == [2])
+    }
+
+    @Test func theBackgroundIndexerEmptiesTheBacklogAndAReopenedStoreFinishesIt() async throws {
+        let f = try await searchFixture()
+        let inbox = try await f.mailbox("INBOX")
+        // More than one batch.
+        let count = SearchIndexer.batchRows + 2
+        for i in 0..<count { try await f.append(TestMessage(subject: "m\(i)", body: "waiting text \(i)\r\n")) }
+        #expect(try await pendingTexts(f.store) == count)
+        // Closed with a backlog (a stop or a crash): the next open indexes it once the store is quiet.
+        try await f.store.close()
+        let store = try await MailStore.open(dataDirectory: f.directory.url)
+        let deadline = ContinuousClock.now + .seconds(20)
+        while try await pendingTexts(store) > 0, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        #expect(try await pendingTexts(store) == 0)
+        #expect(try await store.debugValue("SELECT count(*) FROM blob_text") == "\(count)")
+        let all = Set((1...count).map { UID(UInt32($0)) })
+        #expect(try await store.search(mailbox: inbox.id, text: "WAITING TEXT", scope: .body) == all)
+        try await store.close()
     }
 }
