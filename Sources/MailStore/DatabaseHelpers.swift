@@ -9,6 +9,7 @@
 
 import Foundation
 import GRDB
+import GRDBSQLite
 
 extension Database {
     func run(_ sql: String, _ arguments: StatementArguments = StatementArguments()) throws {
@@ -25,6 +26,30 @@ extension Database {
 
     func rows(_ sql: String, _ arguments: StatementArguments = StatementArguments()) throws -> [Row] {
         try Row.fetchAll(cachedStatement(sql: sql), arguments: arguments)
+    }
+
+    /// Calls `body` for each row, read in place through SQLite's column functions: for queries that return a
+    /// whole mailbox, where GRDB's copied, generically decoded `Row`s cost several times the query itself.
+    func eachRow(_ sql: String, _ arguments: StatementArguments, _ body: (RawRow) throws -> Void) throws {
+        let statement = try cachedStatement(sql: sql)
+        let cursor = try Row.fetchCursor(statement, arguments: arguments)
+        let raw = RawRow(statement: statement.sqliteStatement)
+        while try cursor.next() != nil { try body(raw) }
+    }
+}
+
+/// The current row of a statement stepped by `eachRow`; valid only inside its `body`.
+struct RawRow {
+    let statement: SQLiteStatement
+
+    func int64(_ column: Int32) -> Int64 { sqlite3_column_int64(statement, column) }
+    func double(_ column: Int32) -> Double { sqlite3_column_double(statement, column) }
+
+    /// A TEXT column; "" for NULL.
+    func text(_ column: Int32) -> String {
+        guard let bytes = sqlite3_column_text(statement, column) else { return "" }
+        let count = Int(sqlite3_column_bytes(statement, column))
+        return String(decoding: UnsafeBufferPointer(start: bytes, count: count), as: UTF8.self)
     }
 }
 
@@ -90,9 +115,38 @@ enum Rows {
         try db.int("SELECT 1 FROM accounts WHERE id = ?", [account.rawValue]) != nil
     }
 
-    /// Columns for `summary(_:)`, with `mm` = mailbox_messages and `m` = messages.
+    /// Columns for `summary(_:)`, all from `mm` = mailbox_messages (v8 copied the two that live in messages).
     static let summaryColumns =
-        "mm.uid, mm.message_id, m.thread_id, mm.sysflags, mm.keywords, mm.modseq, mm.size, m.internal_date"
+        "mm.uid, mm.message_id, mm.thread_id, mm.sysflags, mm.keywords, mm.modseq, mm.size, mm.internal_date"
+
+    /// `summary(_:)` from a raw row; `flags` caches the flag sets already built, since a mailbox has few
+    /// distinct combinations and building a Set<Flag> per message was a tenth of a SELECT.
+    static func summary(_ row: RawRow, flags: inout [StoredFlags: Set<Flag>]) -> MessageSummary {
+        let stored = StoredFlags(system: row.int64(3), keywords: row.text(4))
+        let set: Set<Flag>
+        if let cached = flags[stored] {
+            set = cached
+        } else {
+            set = stored.flags
+            flags[stored] = set
+        }
+        return MessageSummary(
+            uid: UID(UInt32(truncatingIfNeeded: row.int64(0))),
+            emailID: EmailID(rawValue: row.int64(1)),
+            threadID: ThreadID(rawValue: row.int64(2)),
+            flags: set,
+            modSeq: ModSeq(UInt64(bitPattern: row.int64(5))),
+            size: row.int64(6),
+            internalDate: Date(storeValue: row.double(7)))
+    }
+
+    /// Every summary a query over `summaryColumns` returns, in order.
+    static func summaries(_ db: Database, _ sql: String, _ arguments: StatementArguments) throws -> [MessageSummary] {
+        var result: [MessageSummary] = []
+        var flags: [StoredFlags: Set<Flag>] = [:]
+        try db.eachRow(sql, arguments) { result.append(summary($0, flags: &flags)) }
+        return result
+    }
 
     static func summary(_ row: Row) -> MessageSummary {
         MessageSummary(

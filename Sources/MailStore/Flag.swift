@@ -87,7 +87,7 @@ public struct Flag: Hashable, Sendable, Codable, Comparable, CustomStringConvert
 }
 
 /// The storage form of a set of flags.
-struct StoredFlags: Equatable {
+struct StoredFlags: Hashable {
     var system: Int64
     var keywords: String
 

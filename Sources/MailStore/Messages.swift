@@ -52,12 +52,9 @@ extension MailStore {
     public func messages(mailbox: MailboxID) async throws -> [MessageSummary] {
         try await read { db in
             _ = try Rows.mailboxState(db, mailbox)
-            return try db.rows(
-                """
-                SELECT \(Rows.summaryColumns) FROM mailbox_messages mm JOIN messages m ON m.id = mm.message_id
-                WHERE mm.mailbox_id = ? ORDER BY mm.uid
-                """, [mailbox.rawValue]
-            ).map(Rows.summary)
+            return try Rows.summaries(
+                db, "SELECT \(Rows.summaryColumns) FROM mailbox_messages mm WHERE mm.mailbox_id = ? ORDER BY mm.uid",
+                [mailbox.rawValue])
         }
     }
 
@@ -201,12 +198,12 @@ extension MailStore {
         try await read { db in
             let state = try Rows.mailboxState(db, mailbox)
             let since = Int64(clamping: since.rawValue)
-            let changed = try db.rows(
+            let changed = try Rows.summaries(
+                db,
                 """
-                SELECT \(Rows.summaryColumns) FROM mailbox_messages mm JOIN messages m ON m.id = mm.message_id
+                SELECT \(Rows.summaryColumns) FROM mailbox_messages mm
                 WHERE mm.mailbox_id = ? AND mm.modseq > ? ORDER BY mm.uid
-                """, [mailbox.rawValue, since]
-            ).map(Rows.summary)
+                """, [mailbox.rawValue, since])
             let vanished = try db.rows(
                 "SELECT uid FROM expunged WHERE mailbox_id = ? AND modseq > ? ORDER BY uid", [mailbox.rawValue, since]
             ).map { UID(UInt32($0[0] as Int64)) }
@@ -338,12 +335,13 @@ enum MessageWriter {
             let modseq = try Rows.bumpModSeq(db, target.mailbox)
             try db.run(
                 """
-                INSERT INTO mailbox_messages(mailbox_id, uid, message_id, account_id, modseq, sysflags, keywords, size)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO mailbox_messages(mailbox_id, uid, message_id, account_id, modseq, sysflags, keywords, size,
+                                             thread_id, internal_date)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
                 [
                     target.mailbox.rawValue, uid, email.0.rawValue, target.account.rawValue, modseq, flags.system,
-                    flags.keywords, blob.size,
+                    flags.keywords, blob.size, email.1.rawValue, internalDate.storeValue,
                 ])
             try Rows.bumpAccountState(db, target.account)
             results.append(
@@ -476,7 +474,7 @@ enum MessageWriter {
         }
         let rows = try db.rows(
             """
-            SELECT uid, message_id, sysflags, keywords, size FROM mailbox_messages
+            SELECT uid, message_id, sysflags, keywords, size, thread_id, internal_date FROM mailbox_messages
             WHERE mailbox_id = ? AND uid IN (SELECT value FROM json_each(?)) ORDER BY uid
             """, [source.rawValue, jsonArray(uids)])
         guard !rows.isEmpty else { return (CopyResult(destinationUIDValidity: dst.uidValidity, mappings: []), []) }
@@ -491,12 +489,13 @@ enum MessageWriter {
             let uid = first + UInt32(i)
             try db.run(
                 """
-                INSERT INTO mailbox_messages(mailbox_id, uid, message_id, account_id, modseq, sysflags, keywords, size)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO mailbox_messages(mailbox_id, uid, message_id, account_id, modseq, sysflags, keywords, size,
+                                             thread_id, internal_date)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
                 [
                     destination.rawValue, uid, row[1] as Int64, dst.account.rawValue, modseq, row[2] as Int64,
-                    row[3] as String, row[4] as Int64,
+                    row[3] as String, row[4] as Int64, row[5] as Int64, row[6] as Double,
                 ])
             mappings.append(UIDMapping(source: UID(UInt32(row[0] as Int64)), destination: UID(uid)))
         }

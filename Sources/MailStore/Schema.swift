@@ -36,8 +36,19 @@ enum Schema {
         }
         migrator.registerMigration("v6-dav-files") { db in try db.execute(sql: v6DAVFiles) }
         migrator.registerMigration("v7-search-backlog") { db in try db.execute(sql: v7SearchBacklog) }
+        migrator.registerMigration("v8-summary-columns") { db in try db.execute(sql: v8SummaryColumns) }
         return migrator
     }
+
+    /// A message's thread and INTERNALDATE, which never change once it is stored, copied into each of its mailbox
+    /// rows: a mailbox snapshot (SELECT, CONDSTORE changes) then reads `mailbox_messages` alone. Joining `messages`
+    /// for them touched one wide row per message, 50 ms of page reads for a 20,000-message SELECT.
+    static let v8SummaryColumns = """
+        ALTER TABLE mailbox_messages ADD COLUMN thread_id INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE mailbox_messages ADD COLUMN internal_date REAL NOT NULL DEFAULT 0;
+        UPDATE mailbox_messages SET (thread_id, internal_date) =
+            (SELECT thread_id, internal_date FROM messages WHERE messages.id = mailbox_messages.message_id);
+        """
 
     /// Text of bodies not yet in the full-text index (SearchIndexer.swift). A delivery writes its text here, in its
     /// own transaction; the indexer moves rows into `blob_text` in large batches, because FTS5 writes one index

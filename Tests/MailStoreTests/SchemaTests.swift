@@ -42,4 +42,30 @@ import Testing
         try await again.close()
         await #expect(throws: StoreError.closed) { _ = try await again.domains() }
     }
+
+    @Test func v8CopiesThreadAndInternalDateIntoEveryMailboxRow() async throws {
+        var f = try await StoreFixture.make()
+        let inbox = try await f.mailbox("INBOX")
+        let archive = try await f.mailbox("Archive")
+        let first = Date(timeIntervalSince1970: 1_700_000_000)
+        try await f.append(TestMessage(subject: "one"), internalDate: first)
+        try await f.append(TestMessage(subject: "two"), internalDate: first.addingTimeInterval(60))
+        _ = try await f.store.copy(from: inbox.id, uids: [1, 2], to: archive.id)
+        let before = [try await f.store.messages(mailbox: inbox.id), try await f.store.messages(mailbox: archive.id)]
+        let dates = [first, first.addingTimeInterval(60)]
+        #expect(before[0].map(\.internalDate) == dates && before[1].map(\.internalDate) == dates)
+        #expect(before[0].map(\.threadID) == before[1].map(\.threadID))
+        // A data directory of v7: the columns did not exist yet.
+        try await f.store.debugExecute(
+            """
+            ALTER TABLE mailbox_messages DROP COLUMN thread_id;
+            ALTER TABLE mailbox_messages DROP COLUMN internal_date;
+            DELETE FROM grdb_migrations WHERE identifier = 'v8-summary-columns';
+            """)
+        f = try await f.reopened()
+        let after = [try await f.store.messages(mailbox: inbox.id), try await f.store.messages(mailbox: archive.id)]
+        #expect(after == before)
+        #expect(try await f.store.checkIntegrity() == [])
+        try await f.store.close()
+    }
 }
