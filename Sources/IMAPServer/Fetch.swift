@@ -277,13 +277,13 @@ extension IMAPSession {
             if let range = piece.range, let body {
                 // Read ahead with its neighbours; clamped like a read of the file would be.
                 let clamped = range.clamped(to: 0..<body.count)
-                try await connection.write(ByteBuffer(bytes: body[clamped]))
+                try await writeBytes(body[clamped])
             } else if let range = piece.range {
                 for try await chunk in store.readBlobChunks(details.blob, range: range) {
-                    try await connection.write(ByteBuffer(bytes: chunk))
+                    try await writeBytes(chunk)
                 }
             } else {
-                try await connection.write(ByteBuffer(string: "\r\n"))
+                try await writeBytes("\r\n".utf8)
             }
         }
         try await write(.fetch(.streamingEnd))
@@ -361,8 +361,7 @@ extension IMAPSession {
         try await binaryChunks(source) { chunk in
             let overlap = window.clamped(to: position..<position + chunk.count)
             if !overlap.isEmpty {
-                try await connection.write(
-                    ByteBuffer(bytes: chunk[(overlap.lowerBound - position)..<(overlap.upperBound - position)]))
+                try await writeBytes(chunk[(overlap.lowerBound - position)..<(overlap.upperBound - position)])
             }
             position += chunk.count
         }

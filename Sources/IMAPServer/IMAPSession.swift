@@ -35,6 +35,8 @@ final class IMAPSession: @unchecked Sendable {  // used by its connection's task
 
     var decoder: CommandDecoder
     var encoder = ResponseEncoder()
+    /// Encoded responses not yet given to the connection (`handOver`): one buffer, not one per response.
+    var outbox = ByteBuffer()
     var account: AccountRecord?
     var selected: SelectedMailbox?
     var errors = 0
@@ -104,19 +106,40 @@ final class IMAPSession: @unchecked Sendable {  // used by its connection's task
     func nextEvent() async throws -> CommandEvent {
         while true {
             if let event = decoder.nextEvent() { return event }
-            try await connection.flush()
+            try await flush()
             guard let bytes = try await connection.read(timeout: try readTimeout) else { throw Close.peerLeft }
             decoder.append(bytes)
         }
     }
 
+    /// Encodes a response into the outbox; the connection gets it in blocks, and sends it at the next flush.
     func write(_ response: Response) async throws {
-        try await connection.write(encoder.encode(response))
+        encoder.encode(response, into: &outbox)
+        if outbox.readableBytes >= ProtocolLimits.outboundAutoFlushThreshold { try await handOver() }
+    }
+
+    /// Raw bytes inside a response (a literal's content).
+    func writeBytes<Bytes: Sequence>(_ bytes: Bytes) async throws where Bytes.Element == UInt8 {
+        outbox.writeBytes(bytes)
+        if outbox.readableBytes >= ProtocolLimits.outboundAutoFlushThreshold { try await handOver() }
+    }
+
+    /// Gives the outbox to the connection, in order with everything written before.
+    func handOver() async throws {
+        guard outbox.readableBytes > 0 else { return }
+        try await connection.write(outbox)
+        outbox.clear()
+    }
+
+    /// Sends everything written so far.
+    func flush() async throws {
+        try await handOver()
+        try await connection.flush()
     }
 
     func send(_ response: Response) async throws {
         try await write(response)
-        try await connection.flush()
+        try await flush()
     }
 
     /// A client error: answer, count it, and end the session after too many.
@@ -347,6 +370,7 @@ final class IMAPSession: @unchecked Sendable {  // used by its connection's task
         var ready = ByteBuffer()
         encoder.encode(.ok(tag, "Begin TLS negotiation now"), into: &ready)
         var unused = LineFramer()
+        try await handOver()  // answers to commands before STARTTLS go first, in plaintext
         // Plaintext pipelined behind STARTTLS is never interpreted (CVE-2011-0411).
         decoder.discardBufferedBytes()
         do {

@@ -103,12 +103,12 @@ extension IMAPSession {
 
     static func wireFlags(_ flags: Set<StoreFlag>) -> [IMAPProtocol.Flag] {
         flags.sorted().map { flag in
-            switch flag.name.lowercased() {
-            case "\\seen": return .seen
-            case "\\answered": return .answered
-            case "\\flagged": return .flagged
-            case "\\deleted": return .deleted
-            case "\\draft": return .draft
+            switch flag {  // Flag equality ignores case
+            case StoreFlag.seen: return .seen
+            case StoreFlag.answered: return .answered
+            case StoreFlag.flagged: return .flagged
+            case StoreFlag.deleted: return .deleted
+            case StoreFlag.draft: return .draft
             default:
                 return flag.isSystemFlag ? .extension(String(flag.name.dropFirst())) : .keyword(flag.name)
             }
@@ -229,7 +229,7 @@ extension IMAPSession {
                 if try await finishIdle(tag: tag, event) { return }
                 continue
             }
-            try await connection.flush()
+            try await flush()
             let wake = try await waitForInputOrChange()
             switch wake {
             case .input(let bytes):

@@ -153,8 +153,12 @@ public final class Connection: Sendable {
     /// Queues bytes; they are sent by `flush` (or automatically when many are pending).
     public func write(_ bytes: ByteBuffer) async throws {
         let shouldFlush = state.withLock { state in
-            var bytes = bytes
-            state.pendingOutbound.writeBuffer(&bytes)
+            if state.pendingOutbound.readableBytes == 0 {
+                state.pendingOutbound = bytes  // shares the caller's storage: no copy
+            } else {
+                var bytes = bytes
+                state.pendingOutbound.writeBuffer(&bytes)
+            }
             return state.pendingOutbound.readableBytes >= ProtocolLimits.outboundAutoFlushThreshold
         }
         if shouldFlush { try await flush() }

@@ -210,4 +210,17 @@ import Testing
         #expect(SequenceSet(compacting: [UInt32.max, UInt32.max - 1, 1]).wireForm == "1,4294967294:4294967295")
         #expect(SequenceSet(compacting: []).wireForm == "")
     }
+
+    @Test func decimalsAreWrittenLikeTheirDescription() {
+        let values: [Int64] = [0, 1, 9, 10, 99, 100, 4_294_967_295, Int64.max, -1, -10, Int64.min]
+        for value in values {
+            var buffer = ByteBuffer()
+            buffer.writeDecimal(value)
+            #expect(String(buffer: buffer) == String(value))
+        }
+        var buffer = ByteBuffer()
+        buffer.writeDecimal(UInt64.max)
+        buffer.writeDecimal(UInt32(7))
+        #expect(String(buffer: buffer) == "184467440737095516157")
+    }
 }

@@ -84,13 +84,20 @@ extension MessageAttribute {
     func write(into buffer: inout ByteBuffer, options: ResponseEncodingOptions) {
         switch self {
         case .flags(let flags):
-            buffer.writeString("FLAGS (" + flags.map(\.wireForm).joined(separator: " ") + ")")
+            buffer.writeString("FLAGS (")
+            for (i, flag) in flags.enumerated() {
+                if i > 0 { buffer.writeInteger(UInt8.space) }
+                buffer.writeString(flag.wireForm)
+            }
+            buffer.writeString(")")
         case .uid(let uid):
-            buffer.writeString("UID \(uid)")
+            buffer.writeString("UID ")
+            buffer.writeDecimal(uid)
         case .internalDate(let date):
             buffer.writeString("INTERNALDATE \"\(date)\"")
         case .rfc822Size(let size):
-            buffer.writeString("RFC822.SIZE \(size)")
+            buffer.writeString("RFC822.SIZE ")
+            buffer.writeDecimal(size)
         case .envelope(let raw):
             buffer.writeString("ENVELOPE ")
             buffer.writeImmutableBuffer(raw)
@@ -121,7 +128,9 @@ extension MessageAttribute {
             buffer.writeString("RFC822.TEXT ")
             IMAPString.writeNLiteral(data, into: &buffer)
         case .modSeq(let value):
-            buffer.writeString("MODSEQ (\(value))")
+            buffer.writeString("MODSEQ (")
+            buffer.writeDecimal(value)
+            buffer.writeString(")")
         case .emailID(let id):
             buffer.writeString("EMAILID (\(id))")
         case .threadID(let id):

@@ -230,7 +230,9 @@ public struct ResponseEncoder: Sendable {
     private mutating func writeFetchPart(_ part: FetchResponse, into buffer: inout ByteBuffer) {
         switch part {
         case .start(let sequenceNumber):
-            buffer.writeString("* \(sequenceNumber) FETCH (")
+            buffer.writeString("* ")
+            buffer.writeDecimal(sequenceNumber)
+            buffer.writeString(" FETCH (")
             fetchNeedsSeparator = false
         case .simpleAttribute(let attribute):
             if fetchNeedsSeparator { buffer.writeInteger(UInt8.space) }
@@ -350,5 +352,24 @@ extension ByteBuffer {
     mutating func writeCRLF() {
         writeInteger(UInt8.cr)
         writeInteger(UInt8.lf)
+    }
+
+    /// `value` in decimal ASCII, without building a String: FETCH writes several numbers per message.
+    mutating func writeDecimal<T: BinaryInteger>(_ value: T) {
+        guard value != 0 else {
+            writeInteger(UInt8(ascii: "0"))
+            return
+        }
+        if value < 0 { writeInteger(UInt8(ascii: "-")) }
+        var magnitude = value.magnitude
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 40) { digits in
+            var start = digits.count
+            while magnitude != 0 {
+                start -= 1
+                digits[start] = UInt8(ascii: "0") + UInt8(truncatingIfNeeded: magnitude % 10)
+                magnitude /= 10
+            }
+            writeBytes(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(digits)[start...]))
+        }
     }
 }
