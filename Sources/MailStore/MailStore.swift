@@ -243,6 +243,11 @@ extension MailStore {
         }
     }
 
+    /// How SQLite's planner runs a query (the `detail` of each EXPLAIN QUERY PLAN row); for tests.
+    func debugQueryPlan(_ sql: String) async throws -> [String] {
+        try await read { db in try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + sql).map { $0["detail"] } }
+    }
+
     /// The first column of the first row of a query, on a reader connection; for tests.
     func debugValue(_ sql: String) async throws -> String? {
         try await read { db in try String.fetchOne(db, sql: sql) }

@@ -68,4 +68,22 @@ import Testing
         #expect(try await f.store.checkIntegrity() == [])
         try await f.store.close()
     }
+
+    @Test func threadLookupsBySeekingAnIndexNotByWalkingTheAccount() async throws {
+        let f = try await StoreFixture.make()
+        for i in 0..<3 { try await f.append(TestMessage(subject: "m\(i)")) }
+        // The statements of MessageWriter.resolveThread; a full walk of the account's messages made every delivery
+        // into a large account slow.
+        let byMessageID = try await f.store.debugQueryPlan(
+            "SELECT MIN(thread_id) FROM messages WHERE account_id = 1 AND message_id_header = 'a@b'")
+        #expect(byMessageID.count == 1)
+        #expect(byMessageID.first?.contains("COVERING INDEX messages_message_id") == true)
+        let byReference = try await f.store.debugQueryPlan(
+            """
+            SELECT MIN(m.thread_id) FROM message_refs r JOIN messages m ON m.id = r.message_id
+            WHERE r.account_id = 1 AND r.ref = 'a@b'
+            """)
+        #expect(byReference.allSatisfy { $0.hasPrefix("SEARCH") })
+        try await f.store.close()
+    }
 }
