@@ -198,15 +198,10 @@ extension MailStore {
         try await read { db in
             let state = try Rows.mailboxState(db, mailbox)
             let since = Int64(clamping: since.rawValue)
-            let changed = try Rows.summaries(
-                db,
-                """
-                SELECT \(Rows.summaryColumns) FROM mailbox_messages mm
-                WHERE mm.mailbox_id = ? AND mm.modseq > ? ORDER BY mm.uid
-                """, [mailbox.rawValue, since])
-            let vanished = try db.rows(
-                "SELECT uid FROM expunged WHERE mailbox_id = ? AND modseq > ? ORDER BY uid", [mailbox.rawValue, since]
-            ).map { UID(UInt32($0[0] as Int64)) }
+            // `+uid`: sort what the MODSEQ index finds. Left to itself the planner walks the whole mailbox in UID
+            // order to skip the sort, 32 ms instead of 0.7 ms for a resync of 20,000 messages.
+            let changed = try Rows.summaries(db, Self.changedSQL, [mailbox.rawValue, since])
+            let vanished = try db.rows(Self.vanishedSQL, [mailbox.rawValue, since]).map { UID(UInt32($0[0] as Int64)) }
             return MailboxChanges(
                 uidValidity: state.uidValidity, highestModSeq: ModSeq(UInt64(state.highestModSeq)), changed: changed,
                 vanished: vanished)
@@ -510,4 +505,14 @@ enum MessageWriter {
         try Rows.bumpAccountState(db, dst.account)
         return (CopyResult(destinationUIDValidity: dst.uidValidity, mappings: mappings), events)
     }
+}
+
+extension MailStore {
+    /// Messages of a mailbox changed after a MODSEQ, by UID (`changes`).
+    static let changedSQL = """
+        SELECT \(Rows.summaryColumns) FROM mailbox_messages mm
+        WHERE mm.mailbox_id = ? AND mm.modseq > ? ORDER BY +mm.uid
+        """
+    /// UIDs of a mailbox expunged after a MODSEQ (`changes`).
+    static let vanishedSQL = "SELECT uid FROM expunged WHERE mailbox_id = ? AND modseq > ? ORDER BY +uid"
 }

@@ -86,4 +86,14 @@ import Testing
         #expect(byReference.allSatisfy { $0.hasPrefix("SEARCH") })
         try await f.store.close()
     }
+
+    @Test func resyncReadsOnlyWhatChanged() async throws {
+        let f = try await StoreFixture.make()
+        for i in 0..<3 { try await f.append(TestMessage(subject: "m\(i)")) }
+        // CONDSTORE/QRESYNC (MailStore.changes): the MODSEQ indexes, not a walk of the mailbox in UID order.
+        let sql = [MailStore.changedSQL, MailStore.vanishedSQL].map { $0.replacingOccurrences(of: "?", with: "1") }
+        #expect(try await f.store.debugQueryPlan(sql[0]).first?.contains("INDEX mailbox_messages_modseq") == true)
+        #expect(try await f.store.debugQueryPlan(sql[1]).first?.contains("INDEX expunged_modseq") == true)
+        try await f.store.close()
+    }
 }
