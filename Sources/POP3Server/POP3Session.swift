@@ -37,6 +37,16 @@ final class POP3Session: @unchecked Sendable {  // used by its connection's task
     var utf8Enabled = false
     /// Set once the maildrop is locked and loaded: the TRANSACTION state.
     var maildrop: Maildrop?
+    /// Bodies read ahead for RETRs in sequence, by message number (`readAhead(from:)`).
+    var readAheadBodies: [Int: [UInt8]] = [:]
+    /// The message the last RETR sent, to recognise a client downloading the maildrop in order.
+    var lastRetrieved = 0
+
+    /// A client that retrieves message n right after n-1 gets the following small messages read with n, up to
+    /// `readAheadBudget` bytes, in one trip to the blob I/O queue: one trip per small message cost more than the
+    /// reads themselves. Larger messages are streamed in chunks.
+    static let readAheadMaxMessage = 256 * 1024
+    static let readAheadBudget = 1024 * 1024
 
     struct Message {
         var uid: UID
@@ -411,7 +421,9 @@ final class POP3Session: @unchecked Sendable {  // used by its connection's task
             try await write(.ok("Maildrop has \(maildrop!.messages.count) messages (\(maildrop!.liveSize) octets)"))
         case .retr(let n):
             guard let m = message(n) else { return try await noSuchMessage() }
-            try await stream(m, response: .ok("\(m.size) octets"), encoder: POP3BodyEncoder())
+            let body = try? await readAhead(from: n)
+            lastRetrieved = n
+            try await stream(m, response: .ok("\(m.size) octets"), encoder: POP3BodyEncoder(), body: body)
         case .top(let n, let lines):
             guard let m = message(n) else { return try await noSuchMessage() }
             try await stream(m, response: .ok("Top of message follows"), encoder: POP3BodyEncoder(bodyLineLimit: lines))
@@ -424,10 +436,39 @@ final class POP3Session: @unchecked Sendable {  // used by its connection's task
         try await error(.err("No such message"))
     }
 
-    /// RETR / TOP: the message streams from its blob file; `Connection.write` flushes every 64 KB, so memory
-    /// stays at one chunk whatever the message size.
-    func stream(_ m: Message, response: POP3Response, encoder: POP3BodyEncoder) async throws {
+    /// The body of message n if it was read ahead, or is now read with the small messages after it (sequential
+    /// RETRs only); nil when it should be streamed. A failed read-ahead is nil too: the stream then reports it.
+    func readAhead(from n: Int) async throws -> [UInt8]? {
+        if let body = readAheadBodies.removeValue(forKey: n) { return body }
+        readAheadBodies = [:]
+        guard n == lastRetrieved + 1, n > 1, let drop = maildrop else { return nil }
+        var numbers: [Int] = []
+        var total = 0
+        for k in n...drop.messages.count {
+            let m = drop.messages[k - 1]
+            guard m.blob.size <= Self.readAheadMaxMessage, total + Int(m.blob.size) <= Self.readAheadBudget else {
+                break
+            }
+            if !m.deleted { numbers.append(k) }
+            total += Int(m.blob.size)
+        }
+        guard !numbers.isEmpty else { return nil }
+        let bodies = try await server.directory.store.readBlobs(numbers.map { drop.messages[$0 - 1].blob })
+        for (k, body) in zip(numbers, bodies) where k != n { readAheadBodies[k] = body }
+        return numbers.first == n ? bodies.first : nil
+    }
+
+    /// RETR / TOP: the message streams from its blob file (or from `body`, read ahead); `Connection.write` flushes
+    /// every 64 KB, so memory stays at one chunk whatever the message size.
+    func stream(_ m: Message, response: POP3Response, encoder: POP3BodyEncoder, body: [UInt8]? = nil) async throws {
         var encoder = encoder
+        if let body {
+            try await write(response)
+            var out = ByteBuffer()
+            encoder.encode(body, into: &out)
+            encoder.finish(into: &out)
+            return try await connection.write(out)
+        }
         let chunks = server.directory.store.readBlobChunks(m.blob)
         var iterator = chunks.makeAsyncIterator()
         // Read the first chunk before "+OK", so a missing blob is an -ERR and not a broken response.

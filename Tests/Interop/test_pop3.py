@@ -404,6 +404,35 @@ def test_large_message_streams_exactly(server):
     p.quit()
 
 
+def test_sequential_retrs_read_ahead_and_send_exactly_what_is_stored(server):
+    # RETRs in order read the following small messages ahead in one trip; a deleted message is skipped, a message
+    # above the read-ahead size (256 KB) is streamed, and a jump in the order starts over. Every RETR must still
+    # send exactly the stored bytes, dot-stuffed on the wire and unstuffed by poplib.
+    bodies = [message(i, b".dot first\r\nline %d\r\n..two dots\r\n" % i) for i in range(1, 10)]
+    bodies[4] = message(5, b"".join(b"%06d %s\r\n" % (i, b"y" * 90) for i in range(4000)))  # about 400 KB
+    deliver(server, *bodies)
+    stored = [b for _, b in stored_messages(server, ALICE)]
+    assert len(stored) == 9
+
+    def retr(p, n):
+        _, lines, octets = p.retr(n)
+        assert octets == len(stored[n - 1]), n
+        assert b"\r\n".join(lines) + b"\r\n" == stored[n - 1], n
+
+    p = login(server)
+    retr(p, 1)
+    p.dele(3)
+    for n in (2, 4, 5, 6, 7):  # 2 reads 2 and 4 ahead (3 is deleted, 5 is too large); 6 reads 6..9
+        retr(p, n)
+    with pytest.raises(poplib.error_proto):
+        p.retr(3)
+    for n in (9, 8, 1, 2):  # 9 and 8 were read ahead; 1 is read on its own, then 2 reads ahead again
+        retr(p, n)
+    p.rset()
+    retr(p, 3)
+    p.quit()
+
+
 def test_plaintext_pipelined_behind_stls_is_discarded(server):
     # RFC 2595 §4 / CVE-2011-0411: a command injected behind STLS must never run inside TLS.
     raw = socket.create_connection(("127.0.0.1", server.ports["pop3"]), timeout=30)
