@@ -11,6 +11,7 @@ import smtplib
 import socket
 import subprocess
 import threading
+import time
 
 import pytest
 
@@ -367,11 +368,21 @@ def test_limits_recipients_quota_and_connections(tmp_path):
         assert len(stored_messages(m, "a@example.test")) == 1
         assert stored_messages(m, "c@example.test") == []
         assert stored_messages(m, "tiny@example.test") == []
-        # Per-IP connection limit: the fourth simultaneous connection is refused with 421.
-        held = [socket.create_connection(("127.0.0.1", m.ports["smtp"])) for _ in range(3)]
-        for h in held:
+        # Per-IP connection limit: the fourth simultaneous connection is refused with 421. The session above has
+        # said 221, but the server may still count it for a moment after the close (seen on a loaded machine): a
+        # connection that gets 421 while fewer than three are held is retried until the deadline.
+        deadline = time.monotonic() + 10
+        held = []
+        while len(held) < 3:
+            h = socket.create_connection(("127.0.0.1", m.ports["smtp"]))
             h.settimeout(10)
-            assert h.recv(100).startswith(b"220")
+            greeting = h.recv(100)
+            if greeting.startswith(b"220"):
+                held.append(h)
+                continue
+            h.close()
+            assert greeting.startswith(b"421") and time.monotonic() < deadline, greeting
+            time.sleep(0.05)
         extra = socket.create_connection(("127.0.0.1", m.ports["smtp"]))
         extra.settimeout(10)
         assert extra.recv(200).startswith(b"421 4.7.0")
