@@ -62,31 +62,33 @@ extension MailStore {
     public func messageDetails(mailbox: MailboxID, uids: [UID]) async throws -> [MessageDetails] {
         try await read { db in
             _ = try Rows.mailboxState(db, mailbox)
-            return try db.rows(
+            var details: [MessageDetails] = []
+            var flags: [StoredFlags: Set<Flag>] = [:]
+            try db.eachRow(
                 """
                 SELECT \(Rows.summaryColumns), b.hash, b.size, m.header_date, m.subject, m.from_text, m.to_text,
                        m.cc_text, m.bcc_text, m.message_id_header, m.in_reply_to, m.refs, m.envelope,
-                       m.body_structure, COALESCE(t.headers, p.headers), m.preview, m.has_attachment
+                       m.body_structure, m.preview, m.has_attachment
                 FROM mailbox_messages mm
                 JOIN messages m ON m.id = mm.message_id
                 JOIN blobs b ON b.id = m.blob_id
-                LEFT JOIN blob_text t ON t.rowid = b.id
-                LEFT JOIN blob_text_pending p ON p.blob_id = b.id
                 WHERE mm.mailbox_id = ? AND mm.uid IN (SELECT value FROM json_each(?))
                 ORDER BY mm.uid
                 """, [mailbox.rawValue, jsonArray(uids)]
-            ).map { row in
-                MessageDetails(
-                    summary: Rows.summary(row),
-                    blob: BlobRef(validHash: row[8], size: row[9]),
-                    headerDate: (row[10] as Double?).map(Date.init(storeValue:)),
-                    subject: row[11], from: row[12], to: row[13], cc: row[14], bcc: row[15],
-                    messageIDHeader: row[16],
-                    inReplyTo: MessageWriter.splitIDs(row[17]),
-                    references: MessageWriter.splitIDs(row[18]),
-                    envelope: row[19] ?? Data(), bodyStructure: row[20] ?? Data(),
-                    headerText: row[21] ?? "", preview: row[22], hasAttachment: row[23])
+            ) { row in
+                details.append(
+                    MessageDetails(
+                        summary: Rows.summary(row, flags: &flags),
+                        blob: BlobRef(validHash: row.text(8), size: row.int64(9)),
+                        headerDate: row.isNull(10) ? nil : Date(storeValue: row.double(10)),
+                        subject: row.optionalText(11), from: row.text(12), to: row.text(13), cc: row.text(14),
+                        bcc: row.text(15), messageIDHeader: row.optionalText(16),
+                        inReplyTo: MessageWriter.splitIDs(row.text(17)),
+                        references: MessageWriter.splitIDs(row.text(18)),
+                        envelope: row.data(19), bodyStructure: row.data(20), preview: row.text(21),
+                        hasAttachment: row.int64(22) != 0))
             }
+            return details
         }
     }
 

@@ -189,7 +189,8 @@ public struct MessageMetadata: Hashable, Sendable, Codable {
     /// Opaque to the store: produced and read by the IMAP layer.
     public var envelope: Data
     public var bodyStructure: Data
-    /// Unfolded, decoded header section: one "Name: value" per line. Indexed for SEARCH HEADER/TEXT.
+    /// Unfolded, decoded header section: one "Name: value" per line. Indexed for SEARCH HEADER/TEXT; not returned
+    /// by reads.
     public var headerText: String
     /// Decoded text of the body parts. Indexed for SEARCH BODY/TEXT; not returned by reads.
     public var bodyText: String
@@ -335,7 +336,6 @@ public struct MessageDetails: Hashable, Sendable {
     public var references: [String]
     public var envelope: Data
     public var bodyStructure: Data
-    public var headerText: String
     public var preview: String
     public var hasAttachment: Bool
 
@@ -344,7 +344,7 @@ public struct MessageDetails: Hashable, Sendable {
     public init(
         summary: MessageSummary, blob: BlobRef, headerDate: Date?, subject: String?, from: String, to: String,
         cc: String, bcc: String, messageIDHeader: String?, inReplyTo: [String], references: [String], envelope: Data,
-        bodyStructure: Data, headerText: String, preview: String, hasAttachment: Bool
+        bodyStructure: Data, preview: String, hasAttachment: Bool
     ) {
         self.summary = summary
         self.blob = blob
@@ -359,7 +359,6 @@ public struct MessageDetails: Hashable, Sendable {
         self.references = references
         self.envelope = envelope
         self.bodyStructure = bodyStructure
-        self.headerText = headerText
         self.preview = preview
         self.hasAttachment = hasAttachment
     }
