@@ -125,11 +125,11 @@ enum Rows {
         try db.int("SELECT 1 FROM accounts WHERE id = ?", [account.rawValue]) != nil
     }
 
-    /// Columns for `summary(_:)`, all from `mm` = mailbox_messages (v8 copied the two that live in messages).
+    /// Columns for `summary(_:flags:)`, all from `mm` = mailbox_messages (v8 copied the two that live in messages).
     static let summaryColumns =
         "mm.uid, mm.message_id, mm.thread_id, mm.sysflags, mm.keywords, mm.modseq, mm.size, mm.internal_date"
 
-    /// `summary(_:)` from a raw row; `flags` caches the flag sets already built, since a mailbox has few
+    /// A message's summary from a raw row; `flags` caches the flag sets already built, since a mailbox has few
     /// distinct combinations and building a Set<Flag> per message was a tenth of a SELECT.
     static func summary(_ row: RawRow, flags: inout [StoredFlags: Set<Flag>]) -> MessageSummary {
         let stored = StoredFlags(system: row.int64(3), keywords: row.text(4))
@@ -156,16 +156,5 @@ enum Rows {
         var flags: [StoredFlags: Set<Flag>] = [:]
         try db.eachRow(sql, arguments) { result.append(summary($0, flags: &flags)) }
         return result
-    }
-
-    static func summary(_ row: Row) -> MessageSummary {
-        MessageSummary(
-            uid: UID(UInt32(row[0] as Int64)),
-            emailID: EmailID(rawValue: row[1]),
-            threadID: ThreadID(rawValue: row[2]),
-            flags: StoredFlags(system: row[3], keywords: row[4]).flags,
-            modSeq: ModSeq(UInt64(row[5] as Int64)),
-            size: row[6],
-            internalDate: Date(storeValue: row[7]))
     }
 }
