@@ -8,8 +8,11 @@ What it does, in order:
      config_directory, queue_directory and data_directory, `postfix -c DIR start`, smtpd on a loopback high
      port, delivering to that Dovecot over LMTP) and a private `mailroom serve` (data_dir under TMP). All
      listen on 127.0.0.1 high ports; the system's services and /etc configs are never touched.
-  2. The same users (bench1..benchN, big, pop @bench.test, one password) on both sides, the same certificate
-     (one P-256 key made by openssl, so that TLS handshakes cost the same), the same data.
+  2. The same users (bench1..benchN, big, pop, append @bench.test, one password) on both sides, the same
+     certificate (one P-256 key made by openssl, so that TLS handshakes cost the same), the same data: big and
+     pop are seeded into Mailroom by imap-append and copied from there into Dovecot's Maildir (--peer-seed
+     maildir, the default; --peer-seed append APPENDs to Dovecot as well). imap-append is its own scenario,
+     --append-messages per round into append's INBOX.
   3. Every scenario runs --rounds times, Mailroom and the peer alternating (and the order flips each round);
      the best round of each side is reported.
 The client for every scenario is the project's load generator `mailroom-load` (one key=value line on stdout);
@@ -42,6 +45,7 @@ DOMAIN = "bench.test"
 PASSWORD = "bench-password-2026"
 BIG = f"big@{DOMAIN}"
 POP = f"pop@{DOMAIN}"
+APPENDER = f"append@{DOMAIN}"
 RARE_WORD = "zyzzyva"
 RARE_COUNT = 10
 DISTINCT_SENDER = "distinct@sender.test"
@@ -62,7 +66,7 @@ ROWS = {
         ("e2e_per_second", "end to end (visible in IMAP)/s", True),
         ("p99_ms", "DATA..250 p99 ms", False),
     ],
-    "imap-append": [("per_second", "APPENDs/s (seeding big)", True), ("p99_ms", "APPEND p99 ms", False)],
+    "imap-append": [("per_second", "APPENDs/s", True), ("p99_ms", "APPEND p99 ms", False)],
     "imap-fetch-flags": [("per_second", "messages/s", True), ("p99_ms", "p99 ms", False)],
     "imap-fetch-bodies": [("mb_per_second", "MB/s", True)],
     "imap-search-text": [("p50_ms", f"TEXT {RARE_WORD} p50 ms", False), ("p99_ms", "p99 ms", False),
@@ -91,7 +95,7 @@ SCENARIO_GROUPS = {
 # Memory is not a timing: the smallest growth of the rounds would only reward an allocator's luck (memory freed
 # by an earlier round reused), so the table shows the round with the largest.
 WORST_ROUND = {"idle-memory"}
-NEEDS_BIG = {"imap-append", "imap-fetch-flags", "imap-fetch-bodies", "imap-search-text", "imap-search-from-since"}
+NEEDS_BIG = {"imap-fetch-flags", "imap-fetch-bodies", "imap-search-text", "imap-search-from-since"}
 
 
 def wait_or_kill(proc, timeout=30):
@@ -241,6 +245,7 @@ class Dovecot:
             # Dovecot refuses mail access as root ("userdb returned 0 as uid"): Debian's `mail` user instead.
             uid, gid = pwd.getpwnam("mail").pw_uid, pwd.getpwnam("mail").pw_gid
             shutil.chown(self.dir / "mail", uid, gid)
+        self.uid, self.gid = uid, gid
         self.mail_user = f"uid {uid} ({pwd.getpwuid(uid).pw_name})"
         p = self.ports
         self.conf.write_text(f"""# Private benchmark instance (scripts/bench_compare.py); nothing from /etc/dovecot is read.
@@ -357,6 +362,10 @@ service anvil {{
                 kind = line.split(" Warning: ", 1)[1][:120]
                 kinds[kind] = kinds.get(kind, 0) + 1
         return [f"{n}x {kind}" for kind, n in kinds.items()]
+
+    def mail_dir(self, user):
+        """The Maildir (and home) of user: mail_location and home in the userdb above."""
+        return self.dir / "mail" / user
 
     def version(self):
         res = subprocess.run(["dovecot", "--version"], capture_output=True, text=True)
@@ -605,6 +614,52 @@ def python_append(side, user, count, connections, size):
         raise RuntimeError(f"seeding {user} failed: {errors[0]}")
 
 
+MONTHS = {m: i for i, m in enumerate(
+    ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1)}
+
+
+def copy_to_maildir(source, user, dovecot, batch=500):
+    """Copies every message of user's INBOX on `source` (over IMAP) into Dovecot's Maildir for user as files in
+    cur/ without flags, the way Dovecot itself stores them: LF line ends, S= (file size) and W= (size with CRLF,
+    the RFC822.SIZE) in the name, the INTERNALDATE as the file's modification time. Returns the count."""
+    home = pathlib.Path(dovecot.mail_dir(user))
+    for sub in ("cur", "new", "tmp"):
+        (home / sub).mkdir(parents=True, exist_ok=True)
+    c = imap_login(source, user)
+    count = 0
+    try:
+        typ, data = c.select("INBOX", readonly=True)
+        total = int(data[0])
+        host = socket.gethostname().replace("/", "_").replace(":", "_")
+        for first in range(1, total + 1, batch):
+            last = min(total, first + batch - 1)
+            typ, data = c.fetch(f"{first}:{last}", "(INTERNALDATE BODY.PEEK[])")
+            if typ != "OK":
+                raise RuntimeError(f"FETCH from {source.name} failed: {data}")
+            for item in data:
+                if not isinstance(item, tuple):
+                    continue
+                head, body = item
+                when = imaplib.Internaldate2tuple(head)
+                if when is None:
+                    raise RuntimeError(f"no INTERNALDATE in {head[:200]!r}")
+                text = body.replace(b"\r\n", b"\n")
+                count += 1
+                name = f"{int(time.time())}.M{count}P{os.getpid()}.{host},S={len(text)},W={len(body)}:2,"
+                path = home / "cur" / name
+                path.write_bytes(text)
+                stamp = time.mktime(when)
+                os.utime(path, (stamp, stamp))
+    finally:
+        c.logout()
+    if os.getuid() == 0:
+        for root, dirs, files in os.walk(home):
+            for n in dirs + files:
+                os.chown(os.path.join(root, n), dovecot.uid, dovecot.gid)
+        os.chown(home, dovecot.uid, dovecot.gid)
+    return count
+
+
 # --- benchmark ---------------------------------------------------------------------------------------------
 
 class Bench:
@@ -690,6 +745,26 @@ class Bench:
         self.load.record("smtp-deliver-e2e", side, " ".join(f"{k}={v}" for k, v in fields.items()))
         return fields
 
+    def seed_both(self, user, count):
+        """The same `count` messages in user's INBOX on both sides. Mailroom gets them by imap-append; the peer
+        by APPEND as well with --peer-seed append, or else (the default) as Maildir files copied from Mailroom,
+        which is the same data without hours of Dovecot's APPEND slowing down as its Maildir grows."""
+        mailroom = self.sides[0]
+        log(f"seeding {user} on {mailroom.name} ({count} messages)")
+        self.seed(mailroom, user, count, None)
+        if self.args.peer_seed == "append":
+            log(f"seeding {user} on {self.peer.name} ({count} messages)")
+            self.seed(self.peer, user, count, None)
+            return
+        t = time.monotonic()
+        copied = copy_to_maildir(mailroom, user, self.peer.dovecot)
+        log(f"  copied {copied} messages of {user} from {mailroom.name} into {self.peer.name}'s Maildir "
+            f"in {time.monotonic() - t:.1f} s")
+        note = ("seeding (untimed): Mailroom by imap-append; Dovecot by copying the same messages (bytes, "
+                "INTERNALDATE as file time) into its Maildir cur/, indexed by Dovecot at the first SELECT")
+        if note not in self.notes:
+            self.notes.append(note)
+
     def seed(self, side, user, count, scenario):
         """imap-append of `count` messages into user's INBOX; the imap-append row when scenario is given."""
         a = self.args
@@ -711,14 +786,8 @@ class Bench:
             raise
 
     def seed_big(self):
+        self.seed_both(BIG, self.args.big_messages)
         for side in self.sides:
-            log(f"seeding {BIG} on {side.name} ({self.args.big_messages} messages)")
-            try:
-                self.store("imap-append", side, self.seed(side, BIG, self.args.big_messages, "imap-append"))
-            except (Unavailable, LoadFailed) as e:
-                self.store("imap-append", side, e)
-                if isinstance(e, LoadFailed):
-                    raise
             c = imap_login(side, BIG)
             for msg in special_messages():
                 typ, data = c.append("INBOX", None, None, msg)
@@ -773,6 +842,9 @@ class Bench:
         if "smtp-deliver" in selected:
             log("== smtp-deliver")
             self.alternate("smtp-deliver", self.smtp_deliver)
+        if "imap-append" in selected:
+            log(f"== imap-append ({a.append_messages} messages into {APPENDER}'s INBOX per round)")
+            self.alternate("imap-append", lambda s: self.seed(s, APPENDER, a.append_messages, "imap-append"))
         if selected & NEEDS_BIG:
             log("== seeding big")
             try:
@@ -825,14 +897,14 @@ class Bench:
         if "pop3-retr" in selected:
             log(f"== seeding {POP} ({a.pop_messages} messages), then pop3-retr")
             seeded = True
-            for side in self.sides:
-                try:
-                    self.seed(side, POP, a.pop_messages, None)
-                except Unavailable:
-                    pass
-                except LoadFailed as e:
-                    self.store("pop3-retr", side, e)
-                    seeded = False
+            try:
+                self.seed_both(POP, a.pop_messages)
+            except (Unavailable, LoadFailed, RuntimeError, OSError, imaplib.IMAP4.error) as e:
+                if INTERRUPTED.is_set():
+                    raise KeyboardInterrupt() from e
+                for side in self.sides:
+                    self.store("pop3-retr", side, LoadFailed(f"seeding {POP} failed: {e}"))
+                seeded = False
             if seeded:
                 self.alternate("pop3-retr", lambda s: self.load.run("pop3-retr", s, "pop3-retr", [
                     *self.pop3_port(s), *self.auth(POP)]))
@@ -888,12 +960,13 @@ class Bench:
 
 
 # Sizes of the full run (option name with underscores -> default).
-DEFAULT_SIZES = dict(smtp_messages=4000, smtp_connections=8, users=20, big_messages=100_000, append_connections=8,
+DEFAULT_SIZES = dict(smtp_messages=4000, smtp_connections=8, users=20, big_messages=100_000, append_messages=10_000,
+                     append_connections=8,
                      pop_messages=10_000, fetch_repeat=3, fetch_connections=1, search_repeat=5, idle_clients=100,
                      idle_messages=50, idle_connections=2000, logins=2000, login_connections=8, size=4096)
 # --quick divides these by QUICK_FACTOR, but not below the floor given (a few IDLE clients and messages still
 # make a latency distribution).
-QUICK_FLOORS = dict(smtp_messages=1, big_messages=1, pop_messages=1, idle_clients=10, idle_messages=10,
+QUICK_FLOORS = dict(smtp_messages=1, big_messages=1, append_messages=1, pop_messages=1, idle_clients=10, idle_messages=10,
                     idle_connections=1, logins=1)
 
 
@@ -914,8 +987,8 @@ def machine_header(args, peer_versions, mailroom_version, transport):
             f" · {mem} · kernel {os.uname().release} · {mailroom_version} · {' · '.join(peer_versions)}\n"
             f"# command: {args.command}\n"
             f"# sizes: smtp-deliver {args.smtp_messages} messages over {args.smtp_connections} connections to "
-            f"{args.users} users; big {args.big_messages} + {RARE_COUNT + DISTINCT_COUNT} messages; pop "
-            f"{args.pop_messages}; idle-push {args.idle_clients} clients x {args.idle_messages} messages; idle-memory "
+            f"{args.users} users; imap-append {args.append_messages} per round; big {args.big_messages} + "
+            f"{RARE_COUNT + DISTINCT_COUNT} messages; pop {args.pop_messages} (peer seeded by {args.peer_seed}); idle-push {args.idle_clients} clients x {args.idle_messages} messages; idle-memory "
             f"{args.idle_connections} connections; imap-login {args.logins} over {args.login_connections} connections;"
             f" {args.size}-byte messages; load average at start {args.load_average}\n"
             f"# {transport}; imap-login always over imaps; SMTP with STARTTLS on both; one P-256 certificate "
@@ -937,6 +1010,9 @@ def main():
     ap.add_argument("--dovecot-login", default="security", choices=["security", "performance"],
                     help="Dovecot's login processes: security (its default, one per connection) or performance "
                          "(service_count = 0, a few shared processes)")
+    ap.add_argument("--peer-seed", default="maildir", choices=["maildir", "append"],
+                    help="how big and pop reach Dovecot: maildir (copied from Mailroom into its Maildir, untimed) "
+                         "or append (imap-append, as Mailroom; hours at 100,000 messages)")
     ap.add_argument("--dovecot-scheme", default="BLF-CRYPT", choices=["PLAIN", "BLF-CRYPT"],
                     help="Dovecot's password scheme (BLF-CRYPT: bcrypt cost 10, as Mailroom stores)")
     for key, default in DEFAULT_SIZES.items():
@@ -997,7 +1073,7 @@ def main():
     table = None
     try:
         cert, key = certificate(base)
-        users = [f"bench{i}@{DOMAIN}" for i in range(1, args.users + 1)] + [BIG, POP]
+        users = [f"bench{i}@{DOMAIN}" for i in range(1, args.users + 1)] + [BIG, POP, APPENDER]
         log("starting Dovecot, Postfix and Mailroom")
         dovecot = Dovecot(base, users, cert, key, args.dovecot_scheme, args.dovecot_login)
         postfix = PrivatePostfix(base, dovecot.ports["lmtp"], cert, key)
