@@ -107,7 +107,9 @@ extension IMAPSession {
                 if readsBodies, let blob = details[message.uid]?.blob, blob.size <= Self.prefetchMaxMessage,
                     bodies[blob.hash] == nil
                 {
-                    bodies = try await prefetch(batch[position...].compactMap { details[box.messages[$0].uid]?.blob })
+                    bodies = try await store.readSmallBlobs(
+                        batch[position...].lazy.compactMap { details[box.messages[$0].uid]?.blob },
+                        maxBlobSize: Self.prefetchMaxMessage, budget: Self.prefetchBudget)
                 }
                 try await fetchOne(
                     index: index, message: message, details: details[message.uid], attributes,
@@ -115,20 +117,6 @@ extension IMAPSession {
             }
         }
         try await write(.ok(tag, byUID ? "UID FETCH completed" : "FETCH completed"))
-    }
-
-    /// Reads the small blobs at the start of `upcoming`, up to `prefetchBudget` bytes, in one trip.
-    func prefetch(_ upcoming: [BlobRef]) async throws -> [String: [UInt8]] {
-        var wanted: [BlobRef] = []
-        var seen: Set<String> = []
-        var total: Int64 = 0
-        for blob in upcoming where blob.size <= Self.prefetchMaxMessage {
-            guard total + blob.size <= Self.prefetchBudget || wanted.isEmpty else { break }
-            if seen.insert(blob.hash).inserted { wanted.append(blob) }  // copies share a body
-            total += blob.size
-        }
-        let contents = try await store.readBlobs(wanted)
-        return Dictionary(uniqueKeysWithValues: zip(wanted.map(\.hash), contents))
     }
 
     func fetchOne(

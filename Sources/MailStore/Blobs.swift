@@ -64,11 +64,26 @@ extension MailStore {
         return try await Self.blobIO { try store.read(ref, range: range) }
     }
 
-    /// Reads several whole blobs in one trip to the blob I/O queue (IMAP FETCH of many small messages: one hop per
-    /// message would cost more than the reads). Results in the order of `refs`.
-    public func readBlobs(_ refs: [BlobRef]) async throws -> [[UInt8]] {
+    /// Reads ahead for a reader going through many small messages (IMAP FETCH, POP3 RETRs in order), for whom one
+    /// trip to the blob I/O queue per message would cost more than the reads: the leading run of `upcoming` blobs
+    /// of at most `maxBlobSize` bytes each, up to `budget` bytes in all (at least the first), in one trip. Keyed by
+    /// hash, so copies of one body are read once; empty when the first blob is larger than `maxBlobSize`.
+    public func readSmallBlobs(_ upcoming: some Sequence<BlobRef>, maxBlobSize: Int64, budget: Int64) async throws
+        -> [String: [UInt8]]
+    {
+        var wanted: [BlobRef] = []
+        var seen: Set<String> = []
+        var total: Int64 = 0
+        for blob in upcoming {
+            guard blob.size <= maxBlobSize, total + blob.size <= budget || wanted.isEmpty else { break }
+            if seen.insert(blob.hash).inserted { wanted.append(blob) }
+            total += blob.size
+        }
+        guard !wanted.isEmpty else { return [:] }
         let store = blobs
-        return try await Self.blobIO { try refs.map { try store.read($0, range: nil) } }
+        let refs = wanted
+        let contents = try await Self.blobIO { try refs.map { try store.read($0, range: nil) } }
+        return Dictionary(uniqueKeysWithValues: zip(wanted.map(\.hash), contents))
     }
 
     /// The blob (or a range of it) as a stream of chunks, one read per chunk.

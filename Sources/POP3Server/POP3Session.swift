@@ -37,16 +37,16 @@ final class POP3Session: @unchecked Sendable {  // used by its connection's task
     var utf8Enabled = false
     /// Set once the maildrop is locked and loaded: the TRANSACTION state.
     var maildrop: Maildrop?
-    /// Bodies read ahead for RETRs in sequence, by message number (`readAhead(from:)`).
-    var readAheadBodies: [Int: [UInt8]] = [:]
+    /// Bodies read ahead for RETRs in sequence, by blob hash (`readAhead(from:)`).
+    var readAheadBodies: [String: [UInt8]] = [:]
     /// The message the last RETR sent, to recognise a client downloading the maildrop in order.
     var lastRetrieved = 0
 
     /// A client that retrieves message n right after n-1 gets the following small messages read with n, up to
     /// `readAheadBudget` bytes, in one trip to the blob I/O queue: one trip per small message cost more than the
     /// reads themselves. Larger messages are streamed in chunks.
-    static let readAheadMaxMessage = 256 * 1024
-    static let readAheadBudget = 1024 * 1024
+    static let readAheadMaxMessage: Int64 = 256 * 1024
+    static let readAheadBudget: Int64 = 1024 * 1024
 
     struct Message {
         var uid: UID
@@ -439,23 +439,15 @@ final class POP3Session: @unchecked Sendable {  // used by its connection's task
     /// The body of message n if it was read ahead, or is now read with the small messages after it (sequential
     /// RETRs only); nil when it should be streamed. A failed read-ahead is nil too: the stream then reports it.
     func readAhead(from n: Int) async throws -> [UInt8]? {
-        if let body = readAheadBodies.removeValue(forKey: n) { return body }
+        guard let drop = maildrop else { return nil }
+        let hash = drop.messages[n - 1].blob.hash
+        if let body = readAheadBodies.removeValue(forKey: hash) { return body }
         readAheadBodies = [:]
-        guard n == lastRetrieved + 1, n > 1, let drop = maildrop else { return nil }
-        var numbers: [Int] = []
-        var total = 0
-        for k in n...drop.messages.count {
-            let m = drop.messages[k - 1]
-            guard m.blob.size <= Self.readAheadMaxMessage, total + Int(m.blob.size) <= Self.readAheadBudget else {
-                break
-            }
-            if !m.deleted { numbers.append(k) }
-            total += Int(m.blob.size)
-        }
-        guard !numbers.isEmpty else { return nil }
-        let bodies = try await server.directory.store.readBlobs(numbers.map { drop.messages[$0 - 1].blob })
-        for (k, body) in zip(numbers, bodies) where k != n { readAheadBodies[k] = body }
-        return numbers.first == n ? bodies.first : nil
+        guard n == lastRetrieved + 1, n > 1 else { return nil }
+        readAheadBodies = try await server.directory.store.readSmallBlobs(
+            drop.messages[(n - 1)...].lazy.filter { !$0.deleted }.map(\.blob),
+            maxBlobSize: Self.readAheadMaxMessage, budget: Self.readAheadBudget)
+        return readAheadBodies.removeValue(forKey: hash)
     }
 
     /// RETR / TOP: the message streams from its blob file (or from `body`, read ahead); `Connection.write` flushes

@@ -73,6 +73,27 @@ import Testing
         #expect(try FileManager.default.contentsOfDirectory(atPath: f.directory.appending("blobs/tmp").path).isEmpty)
     }
 
+    @Test func readSmallBlobsTakesTheLeadingRunWithinTheBudget() async throws {
+        let f = try await StoreFixture.make()
+        var refs: [BlobRef] = []
+        for size in [100, 200, 300, 5000, 100] {
+            refs.append(try await f.store.writeBlob(bytes: [UInt8](repeating: UInt8(refs.count + 65), count: size)))
+        }
+        func read(_ upcoming: [BlobRef], max: Int64 = 1000, budget: Int64 = 10_000) async throws -> [String: [UInt8]] {
+            try await f.store.readSmallBlobs(upcoming, maxBlobSize: max, budget: budget)
+        }
+        // Up to the first blob over the size limit; the contents keyed by hash.
+        let run = try await read(refs)
+        #expect(Set(run.keys) == Set(refs[0..<3].map(\.hash)))
+        for ref in refs[0..<3] { #expect(try await f.store.readBlob(ref) == run[ref.hash]) }
+        // Up to the budget (a blob that would cross it is left out), but always the first one.
+        #expect(Set(try await read(refs, budget: 350).keys) == Set(refs[0..<2].map(\.hash)))
+        #expect(Set(try await read(Array(refs[2...]), budget: 10).keys) == [refs[2].hash])
+        // Nothing when the first is over the size limit; copies of one body are read once and counted once each.
+        #expect(try await read(Array(refs[3...])).isEmpty)
+        #expect(try await read([refs[0], refs[0], refs[1]], budget: 250).keys.sorted() == [refs[0].hash])
+    }
+
     @Test func importSpoolFileMovesOrCopies() async throws {
         let f = try await StoreFixture.make()
         let bytes = TestMessage(subject: "spooled").bytes
