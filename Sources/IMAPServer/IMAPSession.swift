@@ -115,18 +115,18 @@ final class IMAPSession: @unchecked Sendable {  // used by its connection's task
     /// Encodes a response into the outbox; the connection gets it in blocks, and sends it at the next flush.
     func write(_ response: Response) async throws {
         encoder.encode(response, into: &outbox)
-        if outbox.readableBytes >= ProtocolLimits.outboundAutoFlushThreshold { try await handOver() }
+        try await handOver(atLeast: ProtocolLimits.outboundAutoFlushThreshold)
     }
 
     /// Raw bytes inside a response (a literal's content).
     func writeBytes<Bytes: Sequence>(_ bytes: Bytes) async throws where Bytes.Element == UInt8 {
         outbox.writeBytes(bytes)
-        if outbox.readableBytes >= ProtocolLimits.outboundAutoFlushThreshold { try await handOver() }
+        try await handOver(atLeast: ProtocolLimits.outboundAutoFlushThreshold)
     }
 
-    /// Gives the outbox to the connection, in order with everything written before.
-    func handOver() async throws {
-        guard outbox.readableBytes > 0 else { return }
+    /// Gives the outbox to the connection, in order with everything written before, once it holds `atLeast` bytes.
+    func handOver(atLeast threshold: Int = 1) async throws {
+        guard outbox.readableBytes >= threshold else { return }
         try await connection.write(outbox)
         outbox.clear()
     }
