@@ -139,9 +139,9 @@ struct BlobStore: Sendable {
             unlink(tmpPath)  // identical body already stored
             return
         }
-        try ensureParents(of: dest)
+        let created = try ensureParents(of: dest)
         if rename(tmpPath, dest) != 0 { throw FileError.posix("rename to \(dest)", errno) }
-        try syncDirectory(parent(of: dest))
+        try syncDirectories(after: dest, created: created)
     }
 
     /// Sets the file's mtime to now; false if it does not exist.
@@ -188,9 +188,9 @@ struct BlobStore: Sendable {
         }
         if move {
             if fsync(fd) != 0 { throw FileError.posix("fsync \(source)", errno) }
-            try ensureParents(of: dest)
+            let created = try ensureParents(of: dest)
             if rename(source, dest) == 0 {
-                try syncDirectory(parent(of: dest))
+                try syncDirectories(after: dest, created: created)
                 return ref
             }
             guard errno == EXDEV else { throw FileError.posix("rename \(source)", errno) }
@@ -296,17 +296,28 @@ struct BlobStore: Sendable {
         String(path[..<path.lastIndex(of: "/")!])
     }
 
-    /// Creates `ab/` and `ab/cd/` when missing, fsyncing the directory that got a new entry.
-    private func ensureParents(of dest: String) throws {
+    /// Creates `ab/` and `ab/cd/` when missing; returns the directories that got a new entry from it (`root`,
+    /// `ab/`), for `syncDirectories` once the file is in place.
+    private func ensureParents(of dest: String) throws -> [String] {
         let dir2 = parent(of: dest)
         let dir1 = parent(of: dir2)
+        var created: [String] = []
         for (dir, above) in [(dir1, root), (dir2, dir1)] {
             if mkdir(dir, 0o700) == 0 {
-                try syncDirectory(above)
+                created.append(above)
             } else if errno != EEXIST {
                 throw FileError.posix("mkdir \(dir)", errno)
             }
         }
+        return created
+    }
+
+    /// Makes a rename to `dest` durable: fsyncs `ab/cd/`, then the directories that got a new subdirectory, deepest
+    /// first. One journal commit covers the mkdirs and the rename on ext4, so the later fsyncs find nothing left to
+    /// write: a blob in a new `ab/cd/` costs about what one in an existing directory does.
+    private func syncDirectories(after dest: String, created: [String]) throws {
+        try syncDirectory(parent(of: dest))
+        for dir in created.reversed() { try syncDirectory(dir) }
     }
 }
 
