@@ -220,7 +220,9 @@ let package = Package(
         .testTarget(name: "DirectoryTests", dependencies: ["Directory", "MailTestSupport"], swiftSettings: strict),
         .testTarget(
             name: "DeliveryTests",
-            dependencies: ["Delivery", "MailTestSupport", "MIME", "MailStore", "DNS", "SMTPProtocol", "Directory"],
+            dependencies: [
+                "Delivery", "MailTestSupport", "MIME", "MailStore", "DNS", "SMTPProtocol", "Directory", "ServerSupport",
+            ],
             swiftSettings: strict),
         // Fuzzing (libFuzzer): one harness library shared by the fuzz executables and the corpus replay tests.
         // Build a fuzzer with scripts/fuzz; a plain `swift build` also builds them (as no-op executables).

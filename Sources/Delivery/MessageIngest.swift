@@ -12,6 +12,7 @@
 import Foundation
 import MIME
 import MailStore
+import ServerSupport
 
 /// What MailStore keeps in `MessageMetadata.envelope` and `.bodyStructure`: JSON of the MIME
 /// target's values, so IMAP can answer ENVELOPE, BODYSTRUCTURE and BODY[section] without
@@ -79,18 +80,27 @@ public struct MessageIngest: Sendable {
             hasAttachment: structure.hasAttachment)
     }
 
-    /// Parses a finished spool file (memory-mapped) off the caller's task.
-    public static func metadata(ofFile url: URL) async throws -> MessageMetadata {
-        try await Task.detached {
-            let data = try Data(contentsOf: url, options: [.alwaysMapped])
-            return data.withUnsafeBytes { metadata(of: $0) }
-        }.value
+    /// Parses a finished message: in place when it is in memory, else its spool file memory-mapped, off the caller's
+    /// task.
+    public static func metadata(of message: SpooledMessage) async throws -> MessageMetadata {
+        switch message {
+        case .bytes(let bytes):
+            return bytes.withUnsafeBytes { metadata(of: $0) }
+        case .file(let url):
+            return try await Task.detached {
+                let data = try Data(contentsOf: url, options: [.alwaysMapped])
+                return data.withUnsafeBytes { metadata(of: $0) }
+            }.value
+        }
     }
 
-    /// Stores a finished spool file whose metadata is already known (the caller parsed it to check
-    /// it). The spool file is consumed; the blob is durable when this returns.
-    public func storeBlob(spoolFile: URL) async throws -> BlobRef {
-        try await store.importBlob(spoolFile: spoolFile)
+    /// Stores a finished message whose metadata is already known (the caller parsed it to check it). A spool file is
+    /// consumed; the blob is durable when this returns.
+    public func storeBlob(_ message: SpooledMessage) async throws -> BlobRef {
+        switch message {
+        case .bytes(let bytes): try await store.writeBlob(bytes: bytes)
+        case .file(let url): try await store.importBlob(spoolFile: url)
+        }
     }
 
     /// Delivers a stored blob into every target mailbox in one transaction (SMTP delivery).
@@ -101,36 +111,38 @@ public struct MessageIngest: Sendable {
             DeliveryRequest(blob: blob, metadata: metadata, internalDate: internalDate, targets: targets))
     }
 
-    /// Parses, stores and delivers a finished spool file into every target mailbox in one
-    /// transaction. The spool file is consumed.
-    public func deliver(spoolFile: URL, to targets: [DeliveryTarget], internalDate: Date = Date()) async throws
-        -> [AppendResult]
+    /// Parses, stores and delivers a finished message into every target mailbox in one transaction. A spool file is
+    /// consumed.
+    public func deliver(_ message: SpooledMessage, to targets: [DeliveryTarget], internalDate: Date = Date())
+        async throws -> [AppendResult]
     {
-        let metadata = try await Self.metadata(ofFile: spoolFile)
-        let blob = try await storeBlob(spoolFile: spoolFile)
+        let metadata = try await Self.metadata(of: message)
+        let blob = try await storeBlob(message)
         return try await deliver(blob: blob, metadata: metadata, to: targets, internalDate: internalDate)
     }
 
-    /// Appends a finished spool file to one mailbox (IMAP APPEND). The spool file is consumed.
+    /// Appends a finished message to one mailbox (IMAP APPEND). A spool file is consumed.
     public func append(
-        spoolFile: URL, account: AccountID, mailbox: MailboxID, flags: Set<Flag> = [], internalDate: Date = Date()
+        _ message: SpooledMessage, account: AccountID, mailbox: MailboxID, flags: Set<Flag> = [],
+        internalDate: Date = Date()
     ) async throws -> AppendResult {
-        let metadata = try await Self.metadata(ofFile: spoolFile)
-        let blob = try await store.importBlob(spoolFile: spoolFile)
+        let metadata = try await Self.metadata(of: message)
+        let blob = try await storeBlob(message)
         return try await store.append(
             AppendRequest(
                 account: account, mailbox: mailbox, blob: blob, metadata: metadata, flags: flags,
                 internalDate: internalDate))
     }
 
-    /// Parses a finished spool file and stores its blob without putting it in any mailbox yet (the first half of an
-    /// APPEND whose commit waits for the end of the command, RFC 3502). The spool file is consumed; the blob is
+    /// Parses a finished message and stores its blob without putting it in any mailbox yet (the first half of an
+    /// APPEND whose commit waits for the end of the command, RFC 3502). A spool file is consumed; the blob is
     /// durable, and swept after the store's grace period if no commit ever references it.
     public func prepareAppend(
-        spoolFile: URL, account: AccountID, mailbox: MailboxID, flags: Set<Flag> = [], internalDate: Date = Date()
+        _ message: SpooledMessage, account: AccountID, mailbox: MailboxID, flags: Set<Flag> = [],
+        internalDate: Date = Date()
     ) async throws -> AppendRequest {
-        let metadata = try await Self.metadata(ofFile: spoolFile)
-        let blob = try await store.importBlob(spoolFile: spoolFile)
+        let metadata = try await Self.metadata(of: message)
+        let blob = try await storeBlob(message)
         return AppendRequest(
             account: account, mailbox: mailbox, blob: blob, metadata: metadata, flags: flags, internalDate: internalDate
         )

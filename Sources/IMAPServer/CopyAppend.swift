@@ -97,11 +97,7 @@ extension IMAPSession {
             {
                 a.failure = .no(a.tag, code: .limit, "Too many messages in one APPEND; nothing was stored")
             } else {
-                do {
-                    a.spool = try await SpoolFile.create(in: settings.spoolDirectory)
-                } catch {
-                    a.failure = response(for: error, tag: a.tag)
-                }
+                a.spool = SpoolFile(in: settings.spoolDirectory)
             }
         }
         append = a
@@ -126,12 +122,12 @@ extension IMAPSession {
         guard var a = append, let spool = a.spool, let metadata = a.metadata else { return }
         a.spool = nil
         do {
-            let url = try await spool.finish()
+            let message = try await spool.finish()
             let date =
                 metadata.internalDate.map { Date(timeIntervalSince1970: TimeInterval($0.secondsSince1970)) } ?? Date()
             a.prepared.append(
                 try await server.ingest.prepareAppend(
-                    spoolFile: url, account: accountID, mailbox: a.mailbox.id, flags: Self.storeFlags(metadata.flags),
+                    message, account: accountID, mailbox: a.mailbox.id, flags: Self.storeFlags(metadata.flags),
                     internalDate: date))
             append = a
         } catch {

@@ -354,9 +354,8 @@ final class SMTPSession: @unchecked Sendable {  // used by its connection's task
         guard let t = transaction else { return try await error(.badSequence("Send MAIL first")) }
         guard !t.recipients.isEmpty else { return try await error(.noValidRecipients) }
         guard t.bdatSpool == nil else { return try await error(.badSequence("DATA after BDAT")) }
-        let spool: SpoolFile
+        let spool = SpoolFile(in: settings.spoolDirectory)
         do {
-            spool = try await SpoolFile.create(in: settings.spoolDirectory)
             try await spool.write(traceHeaders(for: t))
         } catch {
             return try await write(Self.reply(for: error, logger: logger))
@@ -417,7 +416,7 @@ final class SMTPSession: @unchecked Sendable {  // used by its connection's task
         }
         if failure == nil, t!.bdatSpool == nil {
             do {
-                let spool = try await SpoolFile.create(in: settings.spoolDirectory)
+                let spool = SpoolFile(in: settings.spoolDirectory)
                 try await spool.write(traceHeaders(for: t!))
                 t!.bdatSpool = spool
             } catch {
@@ -490,23 +489,25 @@ final class SMTPSession: @unchecked Sendable {  // used by its connection's task
     /// Stores the message for every local recipient and queues it for the remote ones; 250 only after both
     /// committed.
     func deliver(spool: SpoolFile, transaction t: Transaction) async -> SMTPReply {
+        var replacement: URL?  // a spool file made by addMissingHeaders, removed on failure like the spool's own
         do {
-            var url = try await spool.finish()
-            var metadata = try await MessageIngest.metadata(ofFile: url)
+            var message = try await spool.finish()
+            var metadata = try await MessageIngest.metadata(of: message)
             if mode == .submission, let account {
                 // DESIGN §5: the From: header must name addresses the account owns.
                 let from = StoredStructure.envelope(metadata.envelope)?.from ?? []
                 let emails = from.compactMap(\.email)
                 for email in emails where try await !server.directory.accountOwns(account, address: email) {
-                    try? FileManager.default.removeItem(at: url)
+                    await spool.discard()
                     return SMTPReply.senderNotOwned.with(text: "From: \(email) is not an address of \(account.address)")
                 }
-                if let fixed = try await addMissingHeaders(url: url, metadata: metadata, transaction: t) {
-                    url = fixed
-                    metadata = try await MessageIngest.metadata(ofFile: url)
+                if let fixed = try await addMissingHeaders(message, metadata: metadata, transaction: t) {
+                    message = fixed
+                    if case .file(let url) = fixed { replacement = url }
+                    metadata = try await MessageIngest.metadata(of: message)
                 }
             }
-            let blob = try await server.ingest.storeBlob(spoolFile: url)
+            let blob = try await server.ingest.storeBlob(message)
             var targets: [DeliveryTarget] = []
             var remote: [OutboundRecipient] = []
             for r in t.recipients {
@@ -546,13 +547,16 @@ final class SMTPSession: @unchecked Sendable {  // used by its connection's task
             return .messageAccepted(id: t.id)
         } catch {
             await spool.discard()
+            if let replacement { try? FileManager.default.removeItem(at: replacement) }
             return Self.reply(for: error, logger: logger)
         }
     }
 
     /// RFC 6409 §8.2 / §8.3: a submission server may add Date and Message-ID when they are missing.
-    /// Returns a new spool file with them, or nil when nothing is missing.
-    func addMissingHeaders(url: URL, metadata: MessageMetadata, transaction t: Transaction) async throws -> URL? {
+    /// Returns the message with them (a spool file is replaced), or nil when nothing is missing.
+    func addMissingHeaders(_ message: SpooledMessage, metadata: MessageMetadata, transaction t: Transaction)
+        async throws -> SpooledMessage?
+    {
         let envelope = StoredStructure.envelope(metadata.envelope)
         var added = ""
         if envelope?.date == nil { added += "Date: \(Self.rfc5322Date(Date()))\r\n" }
@@ -562,9 +566,15 @@ final class SMTPSession: @unchecked Sendable {  // used by its connection's task
         }
         guard !added.isEmpty else { return nil }
         let prefixLength = traceHeaders(for: t).utf8.count
-        let replacement = try await SpoolFile.create(in: settings.spoolDirectory)
+        let original: Data
+        switch message {
+        case .bytes(let bytes):
+            return .bytes(Array(bytes.prefix(prefixLength)) + Array(added.utf8) + Array(bytes.dropFirst(prefixLength)))
+        case .file(let url):
+            original = try Data(contentsOf: url, options: [.alwaysMapped])
+        }
+        let replacement = SpoolFile(in: settings.spoolDirectory)
         do {
-            let original = try Data(contentsOf: url, options: [.alwaysMapped])
             try await replacement.write(ByteBuffer(bytes: original.prefix(prefixLength)))
             try await replacement.write(added)
             var offset = prefixLength
@@ -573,9 +583,9 @@ final class SMTPSession: @unchecked Sendable {  // used by its connection's task
                 try await replacement.write(ByteBuffer(bytes: original[offset..<end]))
                 offset = end
             }
-            let newURL = try await replacement.finish()
-            try? FileManager.default.removeItem(at: url)
-            return newURL
+            let fixed = try await replacement.finish()
+            if case .file(let url) = message { try? FileManager.default.removeItem(at: url) }
+            return fixed
         } catch {
             await replacement.discard()
             throw error

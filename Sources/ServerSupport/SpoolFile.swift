@@ -3,11 +3,13 @@
 //
 // Invariants:
 // - One task uses a SpoolFile at a time.
+// - Bytes collect in memory up to `SpoolFile.batchSize`; only a message larger than that gets a file, written
+//   one batch per write(2). A message that fits in one batch is finished as bytes and never touches the
+//   spool directory: a file to create, close, map and rename cost more than the message's own bytes.
 // - File I/O runs on NIOThreadPool, never on an event loop or the cooperative pool.
-// - Writes are batched in memory up to `SpoolFile.batchSize` before one write(2).
 // - A spool file that is not `finish`ed is removed by `discard` (or by the next start's cleanup of
 //   the spool directory): half-received messages never reach a mailbox.
-// - Durability is not this type's job: MailStore fsyncs the blob when it imports the file.
+// - Durability is not this type's job: MailStore fsyncs the blob when it stores the message.
 
 import Foundation
 import NIOCore
@@ -19,12 +21,20 @@ import NIOPosix
     import Darwin
 #endif
 
+/// A finished message: its bytes when it fit in one spool batch, else the spool file that holds it.
+public enum SpooledMessage: Sendable {
+    case bytes([UInt8])
+    case file(URL)
+}
+
 public final class SpoolFile: @unchecked Sendable {
-    /// Bytes collected before one write to the file.
+    /// Bytes collected before one write to the file; a message no larger stays in memory.
     public static let batchSize = 256 * 1024
 
-    public let url: URL
-    private var fd: Int32
+    let directory: URL
+    /// The file, once the message outgrew one batch.
+    private var file: URL?
+    private var fd: Int32 = -1
     private var pending: ByteBuffer
     /// Bytes written so far (including pending ones).
     public private(set) var size = 0
@@ -43,22 +53,11 @@ public final class SpoolFile: @unchecked Sendable {
         }
     }
 
-    private init(url: URL, fd: Int32) {
-        self.url = url
-        self.fd = fd
+    /// A new, empty spool for a message; the file in `directory` (created if needed) is made only if the message
+    /// outgrows one batch.
+    public init(in directory: URL) {
+        self.directory = directory
         self.pending = ByteBuffer()
-        pending.reserveCapacity(Self.batchSize)
-    }
-
-    /// Creates a new, empty spool file with a unique name in `directory` (created if needed).
-    public static func create(in directory: URL) async throws -> SpoolFile {
-        try await NIOThreadPool.singleton.runIfActive {
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-            let url = directory.appendingPathComponent("spool-\(UUID().uuidString)")
-            let fd = open(url.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-            guard fd >= 0 else { throw SpoolError.io("create \(url.path)", errno) }
-            return SpoolFile(url: url, fd: fd)
-        }
     }
 
     /// Appends bytes; writes to the file when a batch is full.
@@ -73,23 +72,29 @@ public final class SpoolFile: @unchecked Sendable {
         try await write(ByteBuffer(string: text))
     }
 
-    /// Writes what is pending and closes the file; the URL then names the complete message.
-    public func finish() async throws -> URL {
+    /// The complete message: its bytes if it never outgrew one batch, else the file (written and closed).
+    public func finish() async throws -> SpooledMessage {
+        guard let file else {
+            let bytes = Array(pending.readableBytesView)
+            pending = ByteBuffer()
+            return .bytes(bytes)
+        }
         try await writePending()
         let fd = self.fd
         self.fd = -1
         try await NIOThreadPool.singleton.runIfActive {
             guard close(fd) == 0 else { throw SpoolError.io("close", errno) }
         }
-        return url
+        return .file(file)
     }
 
-    /// Closes and removes the file (an aborted or refused message).
+    /// Drops the message (an aborted or refused one): the bytes, and the file if there is one.
     public func discard() async {
         let fd = self.fd
         self.fd = -1
-        let path = url.path
         pending.clear()
+        guard let path = file?.path else { return }
+        file = nil
         _ = try? await NIOThreadPool.singleton.runIfActive {
             if fd >= 0 { close(fd) }
             unlink(path)
@@ -100,27 +105,48 @@ public final class SpoolFile: @unchecked Sendable {
         guard pending.readableBytes > 0 else { return }
         let batch = pending
         pending = ByteBuffer()
-        pending.reserveCapacity(Self.batchSize)
-        let fd = self.fd
-        try await NIOThreadPool.singleton.runIfActive {
-            try batch.withUnsafeReadableBytes { raw in
-                var offset = 0
-                while offset < raw.count {
-                    let n = Glibc.write(fd, raw.baseAddress! + offset, raw.count - offset)
-                    if n < 0 {
-                        if errno == EINTR { continue }
-                        throw SpoolError.io("write spool file", errno)
-                    }
-                    offset += n
-                }
+        let directory = self.directory
+        let existing = file == nil ? nil : fd
+        let (url, fd) = try await NIOThreadPool.singleton.runIfActive { () throws -> (URL?, Int32) in
+            var url: URL?
+            var fd = existing ?? -1
+            if existing == nil {
+                try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+                let name = directory.appendingPathComponent("spool-\(UUID().uuidString)")
+                fd = open(name.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+                guard fd >= 0 else { throw SpoolError.io("create \(name.path)", errno) }
+                url = name
             }
+            do {
+                try batch.withUnsafeReadableBytes { raw in
+                    var offset = 0
+                    while offset < raw.count {
+                        let n = Glibc.write(fd, raw.baseAddress! + offset, raw.count - offset)
+                        if n < 0 {
+                            if errno == EINTR { continue }
+                            throw SpoolError.io("write spool file", errno)
+                        }
+                        offset += n
+                    }
+                }
+            } catch {
+                if let url {
+                    close(fd)
+                    unlink(url.path)
+                }
+                throw error
+            }
+            return (url, fd)
+        }
+        if let url {
+            file = url
+            self.fd = fd
         }
     }
 
     deinit {
-        if fd >= 0 {
-            close(fd)
-            unlink(url.path)
-        }
+        guard fd >= 0 else { return }  // never written to a file, or finished: the file is the caller's
+        close(fd)
+        if let file { unlink(file.path) }
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import MIME
 import MailStore
 import MailTestSupport
+import ServerSupport
 import Testing
 
 @testable import Delivery
@@ -44,7 +45,7 @@ import Testing
 
         let ingest = MessageIngest(store: f.store)
         let results = try await ingest.deliver(
-            spoolFile: spool,
+            .file(spool),
             to: [
                 DeliveryTarget(account: f.account.id, mailbox: userInbox.id),
                 DeliveryTarget(account: bob.id, mailbox: bobInbox.id),
@@ -69,8 +70,14 @@ import Testing
         #expect(try await f.store.search(mailbox: userInbox.id, text: "ZANZIBAR", scope: .body) == [results[0].uid])
         #expect(try await f.store.search(mailbox: userInbox.id, text: "André", scope: .headers) == [results[0].uid])
         // SEARCH HEADER by field name, on decoded values (RFC 9051 §6.4.4).
-        #expect(try await f.store.search(mailbox: userInbox.id, text: "report ✓", scope: .header("subject")) == [results[0].uid])
-        #expect(try await f.store.search(mailbox: userInbox.id, text: "q3@example", scope: .header("Message-ID")) == [results[0].uid])
+        #expect(
+            try await f.store.search(mailbox: userInbox.id, text: "report ✓", scope: .header("subject")) == [
+                results[0].uid
+            ])
+        #expect(
+            try await f.store.search(mailbox: userInbox.id, text: "q3@example", scope: .header("Message-ID")) == [
+                results[0].uid
+            ])
         #expect(try await f.store.search(mailbox: userInbox.id, text: "André", scope: .header("To")).isEmpty)
     }
 
@@ -99,7 +106,7 @@ import Testing
         try Data(Self.message).write(to: spool)
         let date = Date(timeIntervalSince1970: 1_700_000_000)
         let r = try await MessageIngest(store: f.store).append(
-            spoolFile: spool, account: f.account.id, mailbox: drafts.id, flags: [Flag("\\Draft")!, Flag("\\Seen")!],
+            .file(spool), account: f.account.id, mailbox: drafts.id, flags: [Flag("\\Draft")!, Flag("\\Seen")!],
             internalDate: date)
         let s = try #require(try await f.store.messages(mailbox: drafts.id).first { $0.uid == r.uid })
         #expect(s.flags == [Flag("\\Draft")!, Flag("\\Seen")!])
