@@ -15,6 +15,7 @@ import IMAPProtocol
 import MIME
 import MailStore
 import NIOCore
+import ServerSupport
 
 extension IMAPSession {
     /// Details are read from the store this many messages at a time.
@@ -88,6 +89,10 @@ extension IMAPSession {
                 if !attributes.contains(.flags) { attributes.append(.flags) }
             }
         }
+        if !needsDetails {
+            try await fetchSummaries(indices, attributes, box: box)
+            return try await write(.ok(tag, byUID ? "UID FETCH completed" : "FETCH completed"))
+        }
         var start = 0
         while start < indices.count {
             let batch = Array(indices[start..<min(start + Self.fetchBatchSize, indices.count)])
@@ -117,6 +122,54 @@ extension IMAPSession {
             }
         }
         try await write(.ok(tag, byUID ? "UID FETCH completed" : "FETCH completed"))
+    }
+
+    /// FETCH of attributes the snapshot holds (`UID FETCH 1:* (UID FLAGS)`, a client's resync of a whole mailbox):
+    /// each batch is encoded in one synchronous pass into the outbox, without a suspension or a look at the session's
+    /// state per message, and each distinct flag set is put in wire order once.
+    func fetchSummaries(_ indices: [Int], _ attributes: [FetchAttribute], box: SelectedMailbox) async throws {
+        var wireFlags: [Set<StoreFlag>: [IMAPProtocol.Flag]] = [:]
+        let messages = box.messages
+        var start = 0
+        while start < indices.count {
+            let end = min(start + Self.fetchBatchSize, indices.count)
+            var encoder = self.encoder
+            var out = outbox
+            outbox = ByteBuffer()
+            for index in indices[start..<end] {
+                let message = messages[index]
+                encoder.encode(.fetch(.start(sequenceNumber: UInt32(index + 1))), into: &out)
+                for attribute in attributes {
+                    let value: MessageAttribute
+                    switch attribute {
+                    case .uid: value = .uid(message.uid.rawValue)
+                    case .flags:
+                        if let known = wireFlags[message.flags] {
+                            value = .flags(known)
+                        } else {
+                            let flags = Self.wireFlags(message.flags)
+                            wireFlags[message.flags] = flags
+                            value = .flags(flags)
+                        }
+                    case .internalDate:
+                        value = .internalDate(
+                            IMAPDateTime(secondsSince1970: Int64(message.internalDate.timeIntervalSince1970)))
+                    case .rfc822Size: value = .rfc822Size(UInt64(message.size))
+                    case .modSeq: value = .modSeq(message.modSeq.rawValue)
+                    case .emailID: value = .emailID(message.emailID.objectID)
+                    case .threadID: value = .threadID(message.threadID.objectID)
+                    case .saveDate: value = .saveDate(nil)
+                    default: continue  // needs details: not sent through here
+                    }
+                    encoder.encode(.fetch(.simpleAttribute(value)), into: &out)
+                }
+                encoder.encode(.fetch(.finish), into: &out)
+            }
+            self.encoder = encoder
+            outbox = out
+            start = end
+            try await handOver(atLeast: ProtocolLimits.outboundAutoFlushThreshold)
+        }
     }
 
     func fetchOne(
