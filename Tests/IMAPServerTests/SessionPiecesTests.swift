@@ -46,6 +46,19 @@ private func box(_ messages: [MessageSummary]) -> SelectedMailbox {
         #expect(mailbox.index(of: UID(10)) == nil)
     }
 
+    @Test func severalRangesGiveEachMessageOnceInOrder() {
+        defer { mailbox.stop() }
+        let uids = SequenceSet.ranges([
+            SequenceRange(.number(9), .number(12)), SequenceRange(.number(3), .number(5)),
+            SequenceRange(.number(5), .number(5)),
+        ])
+        #expect(mailbox.indices(uids, byUID: true, saved: []) == [0, 1, 2, 3])
+        let numbers = SequenceSet.ranges([SequenceRange(.number(3), .number(4)), SequenceRange(.number(1), .number(1))])
+        #expect(mailbox.indices(numbers, byUID: false, saved: []) == [0, 2, 3])
+        #expect(mailbox.indices(SequenceSet(1...UInt32.max), byUID: true, saved: []) == [0, 1, 2, 3])
+        #expect(mailbox.indices(SequenceSet(10...11), byUID: true, saved: []) == [])
+    }
+
     @Test func savedSearchResolvesDollar() {
         defer { mailbox.stop() }
         #expect(mailbox.indices(.lastCommand, byUID: true, saved: [UID(12), UID(3)]).sorted() == [0, 3])
