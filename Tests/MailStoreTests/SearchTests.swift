@@ -142,3 +142,31 @@ func settle(_ f: StoreFixture, indexed: Bool) async throws {
         try await store.close()
     }
 }
+
+@Suite struct TextContainsTests {
+    /// The ASCII fast path answers exactly what Foundation's case-insensitive search does, and steps aside for
+    /// non-ASCII text on either side.
+    @Test func asciiPathAgreesWithFoundation() {
+        let haystacks = [
+            "", "a", "Load <load@example.org>", "Distinct Sender <distinct@sender.test>", "ABCabcABC", "aaab",
+            "x@Y.z", "[brackets] and `backticks` ~@^_", "tail match", "Ünïcode Sender", "Kelvin \u{212A}",
+        ]
+        let needles = [
+            "a", "A", "load", "LOAD@EXAMPLE", "distinct@sender.test", "abcA", "aab", "x@y.Z", "[", "`", "@^_", "match",
+            "tail match!", "ü", "Ü", "k", "kelvin k", "zzz",
+        ]
+        for h in haystacks {
+            for n in needles {
+                let foundation = h.range(of: n, options: [.caseInsensitive]) != nil
+                #expect(textContains(h, n) == foundation, "\(h) contains \(n)")
+                if let fast = asciiContains(h, n) {
+                    #expect(fast == foundation, "ASCII path: \(h) contains \(n)")
+                    #expect(h.allSatisfy(\.isASCII) && n.allSatisfy(\.isASCII))
+                }
+            }
+        }
+        #expect(asciiContains("Kelvin \u{212A}", "k") == nil)
+        #expect(asciiContains("abc", "é") == nil)
+        #expect(textContains("anything", ""))
+    }
+}
