@@ -103,45 +103,37 @@ public final class SpoolFile: @unchecked Sendable {
 
     private func writePending() async throws {
         guard pending.readableBytes > 0 else { return }
+        if file == nil { try await createFile() }
         let batch = pending
         pending = ByteBuffer()
-        let directory = self.directory
-        let existing = file == nil ? nil : fd
-        let (url, fd) = try await NIOThreadPool.singleton.runIfActive { () throws -> (URL?, Int32) in
-            var url: URL?
-            var fd = existing ?? -1
-            if existing == nil {
-                try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-                let name = directory.appendingPathComponent("spool-\(UUID().uuidString)")
-                fd = open(name.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-                guard fd >= 0 else { throw SpoolError.io("create \(name.path)", errno) }
-                url = name
-            }
-            do {
-                try batch.withUnsafeReadableBytes { raw in
-                    var offset = 0
-                    while offset < raw.count {
-                        let n = Glibc.write(fd, raw.baseAddress! + offset, raw.count - offset)
-                        if n < 0 {
-                            if errno == EINTR { continue }
-                            throw SpoolError.io("write spool file", errno)
-                        }
-                        offset += n
+        let fd = self.fd
+        try await NIOThreadPool.singleton.runIfActive {
+            try batch.withUnsafeReadableBytes { raw in
+                var offset = 0
+                while offset < raw.count {
+                    let n = Glibc.write(fd, raw.baseAddress! + offset, raw.count - offset)
+                    if n < 0 {
+                        if errno == EINTR { continue }
+                        throw SpoolError.io("write spool file", errno)
                     }
+                    offset += n
                 }
-            } catch {
-                if let url {
-                    close(fd)
-                    unlink(url.path)
-                }
-                throw error
             }
+        }
+    }
+
+    /// The spool file, made when the message outgrows one batch; from then on `discard` (or deinit) removes it.
+    private func createFile() async throws {
+        let directory = self.directory
+        let (url, fd) = try await NIOThreadPool.singleton.runIfActive { () throws -> (URL, Int32) in
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            let url = directory.appendingPathComponent("spool-\(UUID().uuidString)")
+            let fd = open(url.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+            guard fd >= 0 else { throw SpoolError.io("create \(url.path)", errno) }
             return (url, fd)
         }
-        if let url {
-            file = url
-            self.fd = fd
-        }
+        file = url
+        self.fd = fd
     }
 
     deinit {
