@@ -140,28 +140,14 @@ extension IMAPSession {
                 let message = messages[index]
                 encoder.encode(.fetch(.start(sequenceNumber: UInt32(index + 1))), into: &out)
                 for attribute in attributes {
-                    let value: MessageAttribute
-                    switch attribute {
-                    case .uid: value = .uid(message.uid.rawValue)
-                    case .flags:
-                        if let known = wireFlags[message.flags] {
-                            value = .flags(known)
-                        } else {
-                            let flags = Self.wireFlags(message.flags)
-                            wireFlags[message.flags] = flags
-                            value = .flags(flags)
-                        }
-                    case .internalDate:
-                        value = .internalDate(
-                            IMAPDateTime(secondsSince1970: Int64(message.internalDate.timeIntervalSince1970)))
-                    case .rfc822Size: value = .rfc822Size(UInt64(message.size))
-                    case .modSeq: value = .modSeq(message.modSeq.rawValue)
-                    case .emailID: value = .emailID(message.emailID.objectID)
-                    case .threadID: value = .threadID(message.threadID.objectID)
-                    case .saveDate: value = .saveDate(nil)
-                    default: continue  // needs details: not sent through here
+                    let value = Self.summaryAttribute(attribute, of: message) { flags in
+                        if let known = wireFlags[flags] { return known }
+                        let wire = Self.wireFlags(flags)
+                        wireFlags[flags] = wire
+                        return wire
                     }
-                    encoder.encode(.fetch(.simpleAttribute(value)), into: &out)
+                    // Every attribute here has a value: the caller sends no attribute that needs details.
+                    if let value { encoder.encode(.fetch(.simpleAttribute(value)), into: &out) }
                 }
                 encoder.encode(.fetch(.finish), into: &out)
             }
@@ -169,6 +155,25 @@ extension IMAPSession {
             outbox = out
             start = end
             try await handOver(atLeast: ProtocolLimits.outboundAutoFlushThreshold)
+        }
+    }
+
+    /// The value of an attribute the snapshot holds (RFC 9051 §7.5.2; RFC 7162 MODSEQ; RFC 8474 EMAILID, THREADID;
+    /// RFC 8514 SAVEDATE); nil for one that needs the message's details. `flags` gives a flag set in wire order.
+    static func summaryAttribute(
+        _ attribute: FetchAttribute, of message: MessageSummary, flags: (Set<StoreFlag>) -> [IMAPProtocol.Flag]
+    ) -> MessageAttribute? {
+        switch attribute {
+        case .uid: .uid(message.uid.rawValue)
+        case .flags: .flags(flags(message.flags))
+        case .internalDate:
+            .internalDate(IMAPDateTime(secondsSince1970: Int64(message.internalDate.timeIntervalSince1970)))
+        case .rfc822Size: .rfc822Size(UInt64(message.size))
+        case .modSeq: .modSeq(message.modSeq.rawValue)
+        case .emailID: .emailID(message.emailID.objectID)
+        case .threadID: .threadID(message.threadID.objectID)
+        case .saveDate: .saveDate(nil)
+        default: nil
         }
     }
 
@@ -194,24 +199,13 @@ extension IMAPSession {
         }
         try await write(.fetch(.start(sequenceNumber: UInt32(index + 1))))
         for attribute in attributes {
+            if let value = Self.summaryAttribute(attribute, of: message, flags: Self.wireFlags) {
+                try await simple(value)
+                continue
+            }
             switch attribute {
-            case .uid:
-                try await simple(.uid(message.uid.rawValue))
-            case .flags:
-                try await simple(.flags(Self.wireFlags(message.flags)))
-            case .internalDate:
-                try await simple(
-                    .internalDate(IMAPDateTime(secondsSince1970: Int64(message.internalDate.timeIntervalSince1970))))
-            case .rfc822Size:
-                try await simple(.rfc822Size(UInt64(message.size)))
-            case .modSeq:
-                try await simple(.modSeq(message.modSeq.rawValue))
-            case .emailID:
-                try await simple(.emailID(message.emailID.objectID))
-            case .threadID:
-                try await simple(.threadID(message.threadID.objectID))
-            case .saveDate:
-                try await simple(.saveDate(nil))
+            case .uid, .flags, .internalDate, .rfc822Size, .modSeq, .emailID, .threadID, .saveDate:
+                continue  // sent above
             case .preview:
                 try await simple(.preview(details?.preview))
             case .envelope:
