@@ -94,6 +94,20 @@ public struct MessageIngest: Sendable {
         }
     }
 
+    /// The envelope of a finished message, from its top-level header alone (the body is not parsed): what submission
+    /// checks and queueing need.
+    public static func envelope(of message: SpooledMessage) async throws -> Envelope {
+        switch message {
+        case .bytes(let bytes):
+            return bytes.withUnsafeBytes { Envelope(header: MIMEParser.parseHeader($0)) }
+        case .file(let url):
+            return try await Task.detached {
+                let data = try Data(contentsOf: url, options: [.alwaysMapped])
+                return data.withUnsafeBytes { Envelope(header: MIMEParser.parseHeader($0)) }
+            }.value
+        }
+    }
+
     /// Stores a finished message whose metadata is already known (the caller parsed it to check it). A spool file is
     /// consumed; the blob is durable when this returns.
     public func storeBlob(_ message: SpooledMessage) async throws -> BlobRef {

@@ -61,6 +61,12 @@ public enum MIMEParser {
         let root = parser.parseMessage(0..<buffer.count, depth: 0)
         return MessageStructure(size: buffer.count, root: root)
     }
+
+    /// Parses only the top-level header of a message (the same fields `parseStructure` gives its root), without
+    /// looking at the body.
+    public static func parseHeader(_ buffer: UnsafeRawBufferPointer) -> HeaderBlock {
+        parseHeaderBlock(ByteView(base: buffer), start: 0, end: buffer.count).header
+    }
 }
 
 /// The parsed structure of a message, without its bytes. Codable for storage.

@@ -492,21 +492,24 @@ final class SMTPSession: @unchecked Sendable {  // used by its connection's task
         var replacement: URL?  // a spool file made by addMissingHeaders, removed on failure like the spool's own
         do {
             var message = try await spool.finish()
-            var metadata = try await MessageIngest.metadata(of: message)
             if mode == .submission, let account {
-                // DESIGN §5: the From: header must name addresses the account owns.
-                let from = StoredStructure.envelope(metadata.envelope)?.from ?? []
-                let emails = from.compactMap(\.email)
+                // DESIGN §5: the From: header must name addresses the account owns. The header alone is parsed.
+                let envelope = try await MessageIngest.envelope(of: message)
+                let emails = (envelope.from ?? []).compactMap(\.email)
                 for email in emails where try await !server.directory.accountOwns(account, address: email) {
                     await spool.discard()
                     return SMTPReply.senderNotOwned.with(text: "From: \(email) is not an address of \(account.address)")
                 }
-                if let fixed = try await addMissingHeaders(message, metadata: metadata, transaction: t) {
+                if let fixed = try await addMissingHeaders(message, envelope: envelope, transaction: t) {
                     message = fixed
                     if case .file(let url) = fixed { replacement = url }
-                    metadata = try await MessageIngest.metadata(of: message)
                 }
             }
+            // Only a local delivery needs the full parse (structure, search text); the queue keeps just the blob.
+            let local = t.recipients.contains {
+                if case .local(let accounts) = $0.destination { !accounts.isEmpty } else { false }
+            }
+            let metadata = local ? try await MessageIngest.metadata(of: message) : nil
             let blob = try await server.ingest.storeBlob(message)
             var targets: [DeliveryTarget] = []
             var remote: [OutboundRecipient] = []
@@ -528,7 +531,7 @@ final class SMTPSession: @unchecked Sendable {  // used by its connection's task
                     }
                 }
             }
-            if !targets.isEmpty {
+            if let metadata, !targets.isEmpty {
                 _ = try await server.ingest.deliver(blob: blob, metadata: metadata, to: targets)
             }
             if !remote.isEmpty {
@@ -554,13 +557,12 @@ final class SMTPSession: @unchecked Sendable {  // used by its connection's task
 
     /// RFC 6409 §8.2 / §8.3: a submission server may add Date and Message-ID when they are missing.
     /// Returns the message with them (a spool file is replaced), or nil when nothing is missing.
-    func addMissingHeaders(_ message: SpooledMessage, metadata: MessageMetadata, transaction t: Transaction)
+    func addMissingHeaders(_ message: SpooledMessage, envelope: Envelope, transaction t: Transaction)
         async throws -> SpooledMessage?
     {
-        let envelope = StoredStructure.envelope(metadata.envelope)
         var added = ""
-        if envelope?.date == nil { added += "Date: \(Self.rfc5322Date(Date()))\r\n" }
-        if envelope?.messageID == nil {
+        if envelope.date == nil { added += "Date: \(Self.rfc5322Date(Date()))\r\n" }
+        if envelope.messageID == nil {
             let domain = account.flatMap { MailAddress($0.address)?.domain } ?? settings.hostname
             added += "Message-ID: <\(UUID().uuidString.lowercased())@\(domain)>\r\n"
         }

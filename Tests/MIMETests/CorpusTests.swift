@@ -16,6 +16,14 @@ import Testing
         #expect(checkRanges(m))
     }
 
+    /// The header-only parse gives the same header, so the same envelope, as the full parse.
+    @Test(arguments: Corpus.shapes)
+    func headerOnlyParse(_ shape: Shape) {
+        let header = shape.bytes.withUnsafeBytes { MIMEParser.parseHeader($0) }
+        #expect(header == parse(shape.bytes).structure.header)
+        #expect(Envelope(header: header).imapString() == shape.envelope)
+    }
+
     /// With MIME_DUMP_DIR set, writes each shape and our output there (to compare with Dovecot).
     @Test func dumpCorpus() throws {
         guard let dir = ProcessInfo.processInfo.environment["MIME_DUMP_DIR"] else { return }

@@ -363,8 +363,8 @@ public final class QueueRunner: Sendable {
 
     /// The domain of the first From: address (RFC 5322 §3.6.2), lowercased.
     static func fromDomain(_ header: [UInt8]) -> String? {
-        let metadata = header.withUnsafeBytes { MessageIngest.metadata(of: $0) }
-        guard let from = StoredStructure.envelope(metadata.envelope)?.from?.first?.email,
+        let envelope = header.withUnsafeBytes { Envelope(header: MIMEParser.parseHeader($0)) }
+        guard let from = envelope.from?.first?.email,
             let at = from.lastIndex(of: "@")
         else { return nil }
         return from[from.index(after: at)...].lowercased()
