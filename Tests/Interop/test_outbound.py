@@ -311,6 +311,35 @@ def test_queue_survives_sigkill_and_restart_and_reuses_connections(world):
         controller.stop()
 
 
+def test_an_idle_connection_carries_the_next_message_and_a_dropped_one_is_replaced(world):
+    """After its last message a connection waits (2 s) for more mail to the same domain; when the server dropped
+    it meanwhile, the next message goes over a new connection at once instead of being deferred."""
+    world.mailroom.start()
+    sink = Sink()
+    controller = start_sink(sink, world.mx_port, tls=world.tls)
+    try:
+        for i in range(3):
+            world.submit([f"user{i}@remote.test"], subject=f"one by one {i}")
+            sink.wait(i + 1)
+        assert len({t["peer"] for t in sink.transactions}) == 1, sink.transactions
+    finally:
+        controller.stop()
+    # A server that closes idle connections after 0.3 s (with 421, RFC 5321 §3.8).
+    sink = Sink()
+    controller = start_sink(sink, world.mx_port, tls=world.tls, timeout=0.3)
+    try:
+        world.submit(["first@remote.test"], subject="before the drop")
+        sink.wait(1)
+        time.sleep(1)  # the server's idle timeout passes while Mailroom's connection waits
+        world.submit(["second@remote.test"], subject="after the drop")
+        transactions = sink.wait(2, timeout=10)
+        assert [t["rcpts"] for t in transactions] == [["first@remote.test"], ["second@remote.test"]]
+        assert transactions[0]["peer"] != transactions[1]["peer"]
+        world.wait_for_queue(lambda q: "empty" in q)
+    finally:
+        controller.stop()
+
+
 def test_queue_show_and_remove(world):
     world.mailroom.start()
     world.submit(["bob@remote.test"], subject="to be removed")

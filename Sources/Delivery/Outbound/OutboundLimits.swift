@@ -21,6 +21,9 @@ public enum OutboundLimits {
 
     /// Messages one outbound connection carries before it is closed (one MX session, RSET-free reuse).
     public static let messagesPerConnection = 50
+    /// How long a connection with nothing left to send waits for more mail to its domain before QUIT (Postfix's
+    /// smtp_connection_cache_time_limit).
+    public static let connectionCacheTime: Duration = .seconds(2)
     /// RFC 5321 §4.5.3.1.8 allows 100 recipients per transaction at least; more go in another transaction.
     public static let recipientsPerTransaction = 100
     /// MX hosts tried per attempt (RFC 5321 §5.1: "SHOULD try at least two"), addresses per host.

@@ -7,6 +7,10 @@
 //   in-flight set lives in memory, so a restart simply finds every recipient queued again.
 // - Work is one message's recipients at one domain (one SMTP transaction per server, RFC 5321 §3.3);
 //   at most `concurrency` sessions at once in all and `concurrencyPerDomain` per domain.
+// - A session that has sent everything it was given waits up to `OutboundLimits.connectionCacheTime` for more
+//   work for its domain before it says QUIT (Postfix's on-demand connection cache). A waiting session keeps its
+//   slot until another domain needs it. When a connection that waited breaks before its next message is
+//   accepted, the message gets a fresh connection to the same address, not a deferral.
 // - Temporary failures are retried on `RetrySchedule` until `lifetime` has passed since the message
 //   was queued; then, and on permanent failures, the sender gets an RFC 3464 DSN (unless the sender is
 //   the null path, RFC 5321 §4.5.5, or NOTIFY says otherwise, RFC 3461 §4.1).
@@ -68,10 +72,22 @@ public final class QueueRunner: Sendable {
     let signer: (any OutboundSigner)?
     let logger: Logger
 
+    /// A session with nothing left to send, waiting for more work for its domain.
+    private struct Parked {
+        var id: UInt64
+        var domain: String
+        var capacity: Int
+        var since: ContinuousClock.Instant
+        var continuation: CheckedContinuation<[QueueWork], Never>
+    }
+
     private struct InFlight {
         var recipients: Set<QueueRecipientID> = []
         var perDomain: [String: Int] = [:]
+        /// Sessions open, parked ones included.
         var sessions = 0
+        var parked: [Parked] = []
+        var lastParkID: UInt64 = 0
     }
     private let inFlight = Mutex(InFlight())
 
@@ -103,6 +119,7 @@ public final class QueueRunner: Sendable {
                 // Due work that did not fit waits for a free slot (`release` rings the bell); work due later
                 // wakes us at its time; CLI changes from another process are seen within the poll interval.
                 var wait = OutboundLimits.pollInterval
+                if let expiry = expireParked() { wait = min(wait, expiry) }
                 if let next = try? await store.nextQueueAttempt(), next.timeIntervalSinceNow > 0 {
                     wait = min(wait, .milliseconds(Int(next.timeIntervalSinceNow * 1000) + 10))
                 }
@@ -113,8 +130,12 @@ public final class QueueRunner: Sendable {
 
     /// Due work that fits under the concurrency limits, marked in flight, in batches per domain: one
     /// session (one connection) carries a batch's messages one after another.
+    /// Parked sessions of a domain get its work first; a parked session of another domain is told to quit when
+    /// work needs its slot.
     func claimDueWork() async throws -> [[QueueWork]] {
-        let (busy, free) = inFlight.withLock { ($0.recipients, settings.concurrency - $0.sessions) }
+        let (busy, free) = inFlight.withLock {
+            ($0.recipients, settings.concurrency - $0.sessions + $0.parked.count)
+        }
         guard free > 0 else { return [] }
         let due = try await store.dueQueueWork(
             now: Date(), busy: busy, limit: free * OutboundLimits.messagesPerConnection)
@@ -124,11 +145,23 @@ public final class QueueRunner: Sendable {
             if byDomain[work.domain] == nil { order.append(work.domain) }
             byDomain[work.domain, default: []].append(work)
         }
+        var handed: [(CheckedContinuation<[QueueWork], Never>, [QueueWork])] = []
+        defer { for (continuation, work) in handed { continuation.resume(returning: work) } }
         return inFlight.withLock { state in
             var claimed: [[QueueWork]] = []
             for domain in order {
                 var pending = (byDomain[domain] ?? []).filter {
                     $0.recipients.allSatisfy { !state.recipients.contains($0.id) }
+                }
+                // Open connections first, the work spread over them.
+                var waiting = state.parked.indices.filter { state.parked[$0].domain == domain }
+                while !pending.isEmpty, let i = waiting.popLast() {
+                    let size = min(state.parked[i].capacity, (pending.count + waiting.count) / (waiting.count + 1))
+                    let batch = Array(pending.prefix(size))
+                    pending.removeFirst(batch.count)
+                    for work in batch { state.recipients.formUnion(work.recipients.map(\.id)) }
+                    handed.append((state.parked[i].continuation, batch))
+                    state.parked.remove(at: i)
                 }
                 // Spread a domain's messages over the sessions it may have, up to the per-domain limit.
                 while !pending.isEmpty, state.sessions < settings.concurrency,
@@ -145,9 +178,58 @@ public final class QueueRunner: Sendable {
                     for work in batch { state.recipients.formUnion(work.recipients.map(\.id)) }
                     claimed.append(batch)
                 }
+                // The slot of an idle connection to another domain is freed for this work (its release rings).
+                if !pending.isEmpty, state.sessions >= settings.concurrency,
+                    state.perDomain[domain, default: 0] < settings.concurrencyPerDomain,
+                    let i = state.parked.firstIndex(where: { $0.domain != domain })
+                {
+                    handed.append((state.parked.remove(at: i).continuation, []))
+                }
             }
             return claimed
         }
+    }
+
+    /// Waits, with the connection open, for more work for `domain` (at most `capacity` messages); [] means quit.
+    func park(domain: String, capacity: Int) async -> [QueueWork] {
+        let id = inFlight.withLock { state in
+            state.lastParkID += 1
+            return state.lastParkID
+        }
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                let parked = inFlight.withLock { state in
+                    guard !Task.isCancelled else { return false }
+                    state.parked.append(
+                        Parked(
+                            id: id, domain: domain, capacity: capacity, since: .now, continuation: continuation))
+                    return true
+                }
+                if parked {
+                    store.queueBell.ring()  // due work may have been waiting for a slot
+                } else {
+                    continuation.resume(returning: [])
+                }
+            }
+        } onCancel: {
+            let continuation = inFlight.withLock { state in
+                state.parked.firstIndex { $0.id == id }.map { state.parked.remove(at: $0).continuation }
+            }
+            continuation?.resume(returning: [])
+        }
+    }
+
+    /// Tells sessions parked for the cache time to quit; returns how long until the next one's time is up.
+    func expireParked() -> Duration? {
+        let now = ContinuousClock.now
+        let limit = OutboundLimits.connectionCacheTime
+        let (expired, next) = inFlight.withLock { state in
+            let expired = state.parked.filter { now - $0.since >= limit }.map(\.continuation)
+            state.parked.removeAll { now - $0.since >= limit }
+            return (expired, state.parked.map { $0.since + limit - now }.min())
+        }
+        for continuation in expired { continuation.resume(returning: []) }
+        return next
     }
 
     func release(_ batch: [QueueWork]) {
@@ -172,8 +254,15 @@ public final class QueueRunner: Sendable {
 
     /// Delivers a batch (same domain) and records each message's result as soon as it is known.
     func attempt(_ batch: [QueueWork]) async {
-        defer { release(batch) }
-        await deliver(batch) { work, result in
+        var carried = batch
+        defer { release(carried) }
+        guard let domain = batch.first?.domain else { return }
+        let more = { (capacity: Int) async -> [QueueWork] in
+            let work = await self.park(domain: domain, capacity: capacity)
+            carried += work
+            return work
+        }
+        await deliver(batch, more: more) { work, result in
             do {
                 try await self.record(result, for: work)
             } catch {
@@ -185,8 +274,11 @@ public final class QueueRunner: Sendable {
     }
 
     /// Routes once for the batch's domain, then tries the hosts in order; each connection carries as many
-    /// of the batch's messages as it can. `done` is called exactly once per message.
-    func deliver(_ batch: [QueueWork], done: (QueueWork, Result) async -> Void) async {
+    /// of the batch's messages as it can, then what `more` gives it. `done` is called exactly once per message.
+    func deliver(
+        _ batch: [QueueWork], more: (Int) async -> [QueueWork] = { _ in [] },
+        done: (QueueWork, Result) async -> Void
+    ) async {
         guard let domain = batch.first?.domain else { return }
         func all(_ work: QueueWork, _ o: RecipientOutcome, mta: String? = nil) -> Result {
             Result(outcomes: Array(repeating: o, count: work.recipients.count), remoteMTA: mta)
@@ -214,9 +306,17 @@ public final class QueueRunner: Sendable {
                 guard !remaining.isEmpty else { break hostLoop }
                 guard let socket = try? SocketAddress(ipAddress: address.description, port: host.port) else { continue }
                 var avoidTLS = false
+                var reused = false
                 while true {
                     do {
-                        try await session(to: socket, host: host, avoidTLS: avoidTLS, remaining: &remaining, done: done)
+                        try await session(
+                            to: socket, host: host, avoidTLS: avoidTLS, remaining: &remaining, reused: &reused,
+                            more: more, done: done)
+                    } catch let error where reused {
+                        // A connection that waited in the cache broke (the server may have timed it out).
+                        logger.info("cached connection failed", metadata: ["error": "\(Self.describe(error))"])
+                        reused = false
+                        continue
                     } catch let error as SMTPClientError {
                         lastFailure =
                             "\(host.name)[\(address)]: \(error.reason)" + (error.reply.map { ": \($0)" } ?? "")
@@ -242,11 +342,12 @@ public final class QueueRunner: Sendable {
         }
     }
 
-    /// One connection: open the session, then send messages from the front of `remaining` until it is empty
-    /// or the session breaks. Throws when the server cannot be used at all (the caller tries the next one).
+    /// One connection: open the session, then send messages from the front of `remaining`, and then what `more`
+    /// gives, until there is nothing more or the session breaks. Throws when the server cannot be used at all (the
+    /// caller tries the next one). `reused` is true while the front message came from `more` and is not sent yet.
     func session(
         to socket: SocketAddress, host: NextHopHost, avoidTLS: Bool, remaining: inout ArraySlice<QueueWork>,
-        done: (QueueWork, Result) async -> Void
+        reused: inout Bool, more: (Int) async -> [QueueWork], done: (QueueWork, Result) async -> Void
     ) async throws {
         let settings = self.settings
         let logger = self.logger
@@ -267,7 +368,17 @@ public final class QueueRunner: Sendable {
                 meta["tls"] = "none"
             }
             logger.info("SMTP session opened", metadata: meta)
-            while let work = pending.first, session.usable {
+            var carried = 0
+            while session.usable {
+                if pending.isEmpty {
+                    guard carried < OutboundLimits.messagesPerConnection else { break }
+                    let next = await more(OutboundLimits.messagesPerConnection - carried)
+                    guard !next.isEmpty else { break }
+                    pending.append(contentsOf: next)
+                    reused = true
+                }
+                let work = pending[pending.startIndex]
+                carried += 1
                 let prepared: PreparedMessage
                 do {
                     prepared = try await prepare(work.message)
@@ -295,12 +406,14 @@ public final class QueueRunner: Sendable {
                             prepared.blob, range: prepared.range, chunkSize: OutboundLimits.sendChunkSize)
                     }
                     pending.removeFirst()
+                    reused = false
                     await done(
                         work,
                         Result(outcomes: outcomes, remoteMTA: host.name, remoteSupportsDSN: session.remoteSupportsDSN))
                 } catch let error as SMTPClientError {
                     guard session.usable else { throw error }  // the next address gets this message again
                     pending.removeFirst()
+                    reused = false
                     // The server answered for the message as a whole (limits, or the sender refused).
                     let outcome: RecipientOutcome =
                         (error.permanent || error.reply?.isPermanentFailure == true) && error.reply != nil

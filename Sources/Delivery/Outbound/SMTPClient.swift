@@ -426,7 +426,9 @@ public struct SMTPClientSession {
 
     mutating func reply(timeout: Duration, stage: String) async throws(SMTPClientError) -> SMTPReply {
         do {
-            return try await replies.next(from: connection, timeout: timeout)
+            let reply = try await replies.next(from: connection, timeout: timeout)
+            if reply.code == 421 { usable = false }  // RFC 5321 §3.8: the server is closing the channel
+            return reply
         } catch let error as SMTPClientError {
             usable = false
             throw SMTPClientError("\(error.reason) (waiting for the \(stage) reply)")
