@@ -223,8 +223,14 @@ public final class Directory: Sendable {
         if wait > .zero { try? await Task.sleep(for: wait) }
 
         let result: AuthenticationResult
+        let key = VerifiedCredentials.key(credentials)
         if let cached = await cachedAccount(credentials) {
             result = .success(cached.0, cached.1)
+        } else if await verified.beginCheck(key) {
+            result = await verify(credentials)
+            verified.endCheck(key)
+        } else if let cached = await cachedAccount(credentials) {
+            result = .success(cached.0, cached.1)  // the same credentials were just verified by another login
         } else {
             result = await verify(credentials)
         }

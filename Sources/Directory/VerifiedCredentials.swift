@@ -11,6 +11,8 @@
 //   from the CLI in another process), or the app password still exists. Otherwise the entry is dropped and the
 //   caller does the full check.
 // - Entries live `lifetime` at most; the table holds at most `capacity` entries (it is emptied when full).
+// - Concurrent logins with the same credentials (a client opening several connections at once) wait for the first
+//   one's full check instead of each doing a bcrypt; when that check failed, each does its own.
 
 import Crypto
 import Foundation
@@ -33,6 +35,8 @@ final class VerifiedCredentials: Sendable {
     }
 
     private let entries = Mutex<[[UInt8]: Entry]>([:])
+    /// Keys whose full check is running, and who waits for it.
+    private let checking = Mutex<[[UInt8]: [CheckedContinuation<Bool, Never>]]>([:])
 
     static func key(_ c: Credentials) -> [UInt8] {
         var hasher = SHA256()
@@ -60,6 +64,27 @@ final class VerifiedCredentials: Sendable {
             if entries.count >= Self.capacity { entries.removeAll() }
             entries[key] = entry
         }
+    }
+
+    /// True when the caller is to do the full check for `key` (and then call `endCheck`); false after waiting for
+    /// the check another caller was doing.
+    func beginCheck(_ key: [UInt8]) async -> Bool {
+        await withCheckedContinuation { continuation in
+            let first = checking.withLock { checking in
+                if checking[key] != nil {
+                    checking[key]!.append(continuation)
+                    return false
+                }
+                checking[key] = []
+                return true
+            }
+            if first { continuation.resume(returning: true) }
+        }
+    }
+
+    func endCheck(_ key: [UInt8]) {
+        let waiting = checking.withLock { $0.removeValue(forKey: key) } ?? []
+        for continuation in waiting { continuation.resume(returning: false) }
     }
 
     func forget(_ key: [UInt8]) {

@@ -86,6 +86,34 @@ func withDirectory(_ body: (Directory) async throws -> Void) async throws {
         }
     }
 
+    /// Logins that arrive together with the same credentials share one bcrypt; wrong passwords never share.
+    @Test func concurrentLoginsShareOneCheck() async throws {
+        try await withDirectory { d in
+            try await d.addDomain("example.com")
+            try await d.addUser(address: "alice@example.com", password: pw)
+            func logins(_ password: String, count: Int) async -> ([Bool], Int) {
+                let counter = PasswordHashing.WorkCounter()
+                let results = await PasswordHashing.$workCounter.withValue(counter) {
+                    await withTaskGroup(of: Bool.self) { group in
+                        for _ in 0..<count {
+                            group.addTask {
+                                let r = await d.authenticate(
+                                    Credentials(username: "alice@example.com", password: password),
+                                    remote: "127.0.0.1", protocolName: "test")
+                                if case .success = r { return true }
+                                return false
+                            }
+                        }
+                        return await group.reduce(into: []) { $0.append($1) }
+                    }
+                }
+                return (results, counter.count.load(ordering: .relaxed))
+            }
+            #expect(await logins(pw, count: 6) == (Array(repeating: true, count: 6), 1))
+            #expect(await logins("wrong password", count: 3) == (Array(repeating: false, count: 3), 3))
+        }
+    }
+
     /// The same answer after the same work: exactly one bcrypt for a wrong password, an unknown
     /// account and a malformed username. (Wall-clock timing is checked by the interop suite, which
     /// runs alone; here other tests run in parallel and only add noise.)
