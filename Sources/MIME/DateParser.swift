@@ -26,7 +26,31 @@ public struct MessageDate: Sendable, Codable, Equatable, Hashable {
     }
 }
 
+extension MessageDate {
+    /// RFC 5322 §3.3 date-time in UTC, e.g. "Fri, 27 Nov 2026 10:00:00 +0000" (Date headers, Received, DSNs).
+    public static func rfc5322(_ date: Date) -> String {
+        MessageDate(date: date, timeZoneOffset: 0).rfc5322
+    }
+
+    /// RFC 5322 §3.3 date-time in the zone `timeZoneOffset` (whole minutes; seconds are dropped).
+    public var rfc5322: String {
+        let seconds = Int(date.timeIntervalSince1970.rounded(.down)) + timeZoneOffset
+        let days = Int((Double(seconds) / 86_400).rounded(.down))
+        let time = seconds - days * 86_400
+        let (year, month, day) = DateParser.civilFromDays(days)
+        let weekday = ((days % 7) + 11) % 7  // 1970-01-01 was a Thursday; 0 is Sunday
+        func two(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
+        let zone = abs(timeZoneOffset) / 60
+        return "\(DateParser.weekdayNames[weekday]), \(two(day)) \(DateParser.monthNames[month - 1]) \(year) "
+            + "\(two(time / 3600)):\(two(time / 60 % 60)):\(two(time % 60)) "
+            + "\(timeZoneOffset < 0 ? "-" : "+")\(two(zone / 60))\(two(zone % 60))"
+    }
+}
+
 enum DateParser {
+    static let weekdayNames = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
+    static let monthNames = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+
     private static let months = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
 
     /// RFC 5322 §4.3 obs-zone (military zones other than Z are treated as -0000, i.e. 0).
@@ -168,6 +192,19 @@ enum DateParser {
         case 4, 6, 9, 11: return 30
         default: return 31
         }
+    }
+
+    /// The proleptic Gregorian date of a day counted from 1970-01-01 (the inverse of `daysFromCivil`).
+    static func civilFromDays(_ days: Int) -> (year: Int, month: Int, day: Int) {
+        let z = days + 719468
+        let era = (z >= 0 ? z : z - 146096) / 146097
+        let doe = z - era * 146097
+        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let day = doy - (153 * mp + 2) / 5 + 1
+        let month = mp < 10 ? mp + 3 : mp - 9
+        return (yoe + era * 400 + (month <= 2 ? 1 : 0), month, day)
     }
 
     /// Days since 1970-01-01 for a proleptic Gregorian date (Howard Hinnant's algorithm).

@@ -3,6 +3,7 @@
 // depend on the parser; it only builds plain single-part text messages.
 
 import Foundation
+import MIME
 import MailStore
 
 public struct TestMessage: Sendable {
@@ -44,7 +45,7 @@ public struct TestMessage: Sendable {
         ]
         if !cc.isEmpty { fields.append(("Cc", cc.joined(separator: ", "))) }
         fields.append(("Subject", subject))
-        fields.append(("Date", Self.rfc5322Date(date)))
+        fields.append(("Date", MessageDate.rfc5322(date)))
         fields.append(("Message-ID", messageID))
         if let inReplyTo { fields.append(("In-Reply-To", inReplyTo)) }
         if !references.isEmpty { fields.append(("References", references.joined(separator: " "))) }
@@ -74,13 +75,5 @@ public struct TestMessage: Sendable {
             bodyStructure: Data("(\"text\" \"plain\")".utf8),
             headerText: headerFields.map { "\($0.0): \($0.1)" }.joined(separator: "\n"), bodyText: body,
             preview: String(body.prefix(256)), hasAttachment: false)
-    }
-
-    static func rfc5322Date(_ date: Date) -> String {
-        let f = DateFormatter()
-        f.locale = Locale(identifier: "en_US_POSIX")
-        f.timeZone = TimeZone(identifier: "UTC")
-        f.dateFormat = "EEE, dd MMM yyyy HH:mm:ss Z"
-        return f.string(from: date)
     }
 }

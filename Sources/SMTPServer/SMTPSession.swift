@@ -481,7 +481,7 @@ final class SMTPSession: @unchecked Sendable {  // used by its connection's task
         if let account { lines.append("\t(authenticated sender: \(account.address))") }
         var last = "\t"
         if t.recipients.count == 1, let m = t.recipients[0].rcpt.path.mailbox { last += "for <\(m)>" }
-        last += "; \(Self.rfc5322Date(Date()))"
+        last += "; \(MessageDate.rfc5322(Date()))"
         lines.append(last)
         return lines.joined(separator: "\r\n") + "\r\n"
     }
@@ -561,7 +561,7 @@ final class SMTPSession: @unchecked Sendable {  // used by its connection's task
         async throws -> SpooledMessage?
     {
         var added = ""
-        if envelope.date == nil { added += "Date: \(Self.rfc5322Date(Date()))\r\n" }
+        if envelope.date == nil { added += "Date: \(MessageDate.rfc5322(Date()))\r\n" }
         if envelope.messageID == nil {
             let domain = account.flatMap { MailAddress($0.address)?.domain } ?? settings.hostname
             added += "Message-ID: <\(UUID().uuidString.lowercased())@\(domain)>\r\n"
@@ -623,16 +623,4 @@ final class SMTPSession: @unchecked Sendable {  // used by its connection's task
         String(String.UnicodeScalarView(text.unicodeScalars.prefix(255).filter { $0.value > 0x20 && $0.value < 0x7F }))
     }
 
-    static let dateFormatter: DateFormatter = {
-        let f = DateFormatter()
-        f.locale = Locale(identifier: "en_US_POSIX")
-        f.timeZone = TimeZone(identifier: "UTC")
-        f.dateFormat = "EEE, dd MMM yyyy HH:mm:ss Z"
-        return f
-    }()
-
-    /// RFC 5322 §3.3 date-time.
-    static func rfc5322Date(_ date: Date) -> String {
-        dateFormatter.string(from: date)
-    }
 }

@@ -12,6 +12,7 @@
 //   case the part is labelled UTF-8).
 
 import Foundation
+import MIME
 
 public struct DeliveryStatusNotification: Sendable {
     /// RFC 3464 §2.3.3 Action.
@@ -88,7 +89,7 @@ public struct DeliveryStatusNotification: Sendable {
         out += "From: Mail Delivery System <MAILER-DAEMON@\(reportingMTA)>\r\n"
         out += "To: <\(to)>\r\n"
         out += "Subject: \(subject)\r\n"
-        out += "Date: \(Self.rfc5322Date(date))\r\n"
+        out += "Date: \(MessageDate.rfc5322(date))\r\n"
         out += "Message-ID: <\(UUID().uuidString.lowercased())@\(reportingMTA)>\r\n"
         out += "Auto-Submitted: auto-replied\r\n"  // RFC 3834 §5
         out += "MIME-Version: 1.0\r\n"
@@ -128,7 +129,7 @@ public struct DeliveryStatusNotification: Sendable {
         }
         if !delayed.isEmpty {
             t += "Your message has not been delivered yet to the following recipients. It is still being retried"
-            if let until = delayed.compactMap(\.willRetryUntil).max() { t += " until \(Self.rfc5322Date(until))" }
+            if let until = delayed.compactMap(\.willRetryUntil).max() { t += " until \(MessageDate.rfc5322(until))" }
             t += "; you do not need to send it again:\r\n\r\n"
             for r in delayed { t += Self.line(r) }
         }
@@ -149,7 +150,7 @@ public struct DeliveryStatusNotification: Sendable {
         var t = ""
         t += "Reporting-MTA: dns; \(reportingMTA)\r\n"
         if let envid { t += "Original-Envelope-Id: \(Self.clean(envid))\r\n" }
-        t += "Arrival-Date: \(Self.rfc5322Date(arrivalDate))\r\n"
+        t += "Arrival-Date: \(MessageDate.rfc5322(arrivalDate))\r\n"
         for r in recipients {
             t += "\r\n"
             if let o = r.originalRecipient { t += "Original-Recipient: \(Self.clean(o))\r\n" }
@@ -158,8 +159,8 @@ public struct DeliveryStatusNotification: Sendable {
             t += "Status: \(r.status)\r\n"
             if let m = r.remoteMTA { t += "Remote-MTA: dns; \(m)\r\n" }
             if let d = r.diagnostic { t += "Diagnostic-Code: smtp; \(Self.clean(d))\r\n" }
-            if let a = r.lastAttempt { t += "Last-Attempt-Date: \(Self.rfc5322Date(a))\r\n" }
-            if let u = r.willRetryUntil { t += "Will-Retry-Until: \(Self.rfc5322Date(u))\r\n" }
+            if let a = r.lastAttempt { t += "Last-Attempt-Date: \(MessageDate.rfc5322(a))\r\n" }
+            if let u = r.willRetryUntil { t += "Will-Retry-Until: \(MessageDate.rfc5322(u))\r\n" }
         }
         return t + "\r\n"
     }
@@ -172,13 +173,5 @@ public struct DeliveryStatusNotification: Sendable {
             flat.append(scalar == "\r" || scalar == "\n" ? " " : scalar)
         }
         return String(String(flat).prefix(OutboundLimits.maxDiagnosticLength))
-    }
-
-    static func rfc5322Date(_ date: Date) -> String {
-        let f = DateFormatter()
-        f.locale = Locale(identifier: "en_US_POSIX")
-        f.timeZone = TimeZone(identifier: "UTC")
-        f.dateFormat = "EEE, dd MMM yyyy HH:mm:ss Z"
-        return f.string(from: date)
     }
 }
