@@ -340,6 +340,26 @@ def test_an_idle_connection_carries_the_next_message_and_a_dropped_one_is_replac
         controller.stop()
 
 
+def test_an_idle_connection_gives_its_slot_to_another_domain(tmp_path):
+    """With one outbound slot, a connection waiting for more mail to remote.test quits at once when mail for
+    another domain needs the slot, instead of holding it for its 2 s."""
+    w = World(tmp_path, delivery_extra="concurrency = 1")
+    w.dns.add("other.test. 60 MX 10 mx.remote.test.")
+    sink = Sink()
+    controller = start_sink(sink, w.mx_port, tls=w.tls)
+    try:
+        w.mailroom.start()
+        w.submit(["a@remote.test"], subject="first domain")
+        sink.wait(1)
+        start = time.monotonic()
+        w.submit(["b@other.test"], subject="second domain")
+        sink.wait(2)
+        assert time.monotonic() - start < 1.5
+    finally:
+        controller.stop()
+        w.close()
+
+
 def test_queue_show_and_remove(world):
     world.mailroom.start()
     world.submit(["bob@remote.test"], subject="to be removed")

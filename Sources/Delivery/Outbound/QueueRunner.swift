@@ -88,6 +88,8 @@ public final class QueueRunner: Sendable {
         var sessions = 0
         var parked: [Parked] = []
         var lastParkID: UInt64 = 0
+        /// The last look at the queue left due work unclaimed (no slot for it).
+        var backlog = false
     }
     private let inFlight = Mutex(InFlight())
 
@@ -149,11 +151,13 @@ public final class QueueRunner: Sendable {
         defer { for (continuation, work) in handed { continuation.resume(returning: work) } }
         return inFlight.withLock { state in
             var claimed: [[QueueWork]] = []
+            state.backlog = due.count >= free * OutboundLimits.messagesPerConnection
             for domain in order {
                 var pending = (byDomain[domain] ?? []).filter {
                     $0.recipients.allSatisfy { !state.recipients.contains($0.id) }
                 }
-                // Open connections first, the work spread over them.
+                // Open connections first, the work spread over them (from the last index, so that removing one
+                // leaves the indices still waiting valid).
                 var waiting = state.parked.indices.filter { state.parked[$0].domain == domain }
                 while !pending.isEmpty, let i = waiting.popLast() {
                     let size = min(state.parked[i].capacity, (pending.count + waiting.count) / (waiting.count + 1))
@@ -185,6 +189,7 @@ public final class QueueRunner: Sendable {
                 {
                     handed.append((state.parked.remove(at: i).continuation, []))
                 }
+                if !pending.isEmpty { state.backlog = true }
             }
             return claimed
         }
@@ -198,17 +203,17 @@ public final class QueueRunner: Sendable {
         }
         return await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
-                let parked = inFlight.withLock { state in
-                    guard !Task.isCancelled else { return false }
+                let (parked, backlog) = inFlight.withLock { state in
+                    guard !Task.isCancelled else { return (false, false) }
                     state.parked.append(
                         Parked(
                             id: id, domain: domain, capacity: capacity, since: .now, continuation: continuation))
-                    return true
+                    return (true, state.backlog)
                 }
-                if parked {
-                    store.queueBell.ring()  // due work may have been waiting for a slot
-                } else {
+                if !parked {
                     continuation.resume(returning: [])
+                } else if backlog {
+                    store.queueBell.ring()  // due work was waiting for a slot: this one may take it
                 }
             }
         } onCancel: {
