@@ -255,8 +255,9 @@ struct BlobStore: Sendable {
 
     // MARK: Sweeping
 
-    /// Blob hashes whose files are older than `cutoff`, and stale temporary files (removed here).
-    func sweepCandidates(olderThan cutoff: Date) throws -> [String] {
+    /// The hash of every blob file, from directory listings alone (no file is looked at), after removing temporary
+    /// files older than `cutoff`.
+    func blobNames(removingTemporariesOlderThan cutoff: Date) -> [String] {
         let fm = FileManager.default
         var result: [String] = []
         for name in (try? fm.contentsOfDirectory(atPath: tmp)) ?? [] {
@@ -266,8 +267,7 @@ struct BlobStore: Sendable {
         for a in (try? fm.contentsOfDirectory(atPath: root)) ?? [] where a.utf8.count == 2 {
             for b in (try? fm.contentsOfDirectory(atPath: "\(root)/\(a)")) ?? [] where b.utf8.count == 2 {
                 for name in (try? fm.contentsOfDirectory(atPath: "\(root)/\(a)/\(b)")) ?? [] {
-                    guard BlobRef.isValidHash(name) else { continue }
-                    if let m = modificationDate("\(root)/\(a)/\(b)/\(name)"), m < cutoff { result.append(name) }
+                    if BlobRef.isValidHash(name) { result.append(name) }
                 }
             }
         }

@@ -109,26 +109,30 @@ extension MailStore {
     /// Deletes blob files that no message refers to and that are older than `gracePeriod`; also stale
     /// temporary files. Returns the number of blob files deleted. For a background job, never a
     /// request path: it lists the whole blob directory.
+    ///
+    /// Most blobs are referenced, so each batch of names is first checked in a read (no write lock, no file
+    /// metadata); only the unreferenced ones are checked again inside a write transaction, where nothing can commit a
+    /// reference to them meanwhile, and only their files are looked at for the grace period.
     @discardableResult
     public func sweepBlobs(olderThan gracePeriod: TimeInterval = MailStore.blobSweepGracePeriod) async throws -> Int {
         try checkOpen()
         let store = blobs
         let cutoff = Date().addingTimeInterval(-gracePeriod)
-        let candidates = try await Self.blobIO { try store.sweepCandidates(olderThan: cutoff) }
+        let names = try await Self.blobIO { store.blobNames(removingTemporariesOlderThan: cutoff) }
         var removed = 0
         var index = 0
-        while index < candidates.count {
-            let chunk = Array(candidates[index..<min(index + Self.sweepBatch, candidates.count)])
+        while index < names.count {
+            let chunk = Array(names[index..<min(index + Self.sweepBatch, names.count)])
             index += chunk.count
-            // Inside a write transaction: no append can commit a reference to these meanwhile.
+            let referenced = try await read { db in try Self.referencedHashes(chunk, db) }
+            let unreferenced = chunk.filter { !referenced.contains($0) }
+            guard !unreferenced.isEmpty else { continue }
             removed += try await write { db in
-                let checks = try Self.blobReferences.filter { try db.tableExists($0.table) }.map(\.query)
+                let again = try Self.referencedHashes(unreferenced, db)
                 var n = 0
-                candidates: for hash in chunk {
-                    for query in checks {
-                        if try db.int(query, [hash]) != nil { continue candidates }
-                    }
-                    if let m = store.modificationDate(store.path(hash)), m >= cutoff { continue }  // just reused
+                for hash in unreferenced where !again.contains(hash) {
+                    // Young files are kept: an append may be about to commit a reference (or just reused it).
+                    guard let m = store.modificationDate(store.path(hash)), m < cutoff else { continue }
                     if store.remove(hash) { n += 1 }
                 }
                 return (n, [])
@@ -138,14 +142,27 @@ extension MailStore {
         return removed
     }
 
+    /// The hashes among `hashes` that some table refers to.
+    static func referencedHashes(_ hashes: [String], _ db: Database) throws -> Set<String> {
+        let marks = Array(repeating: "?", count: hashes.count).joined(separator: ",")
+        var found: Set<String> = []
+        for (table, column) in blobReferences where try db.tableExists(table) {
+            let sql = "SELECT \(column) FROM \(table) WHERE \(column) IN (\(marks))"
+            for hash in try String.fetchAll(db, sql: sql, arguments: StatementArguments(hashes)) {
+                found.insert(hash)
+            }
+        }
+        return found
+    }
+
     /// Default chunk size of `readBlobChunks`.
     public static let blobReadChunkSize = 64 * 1024
 
-    /// Every table that refers to blob files by hash: a file is swept only when none does. A table
-    /// that does not exist (yet) is skipped.
-    static let blobReferences: [(table: String, query: String)] = [
-        ("blobs", "SELECT 1 FROM blobs WHERE hash = ? LIMIT 1"),
-        ("queue_messages", "SELECT 1 FROM queue_messages WHERE blob_hash = ? LIMIT 1"),
+    /// Every table that refers to blob files by hash (each column indexed): a file is swept only when none does. A
+    /// table that does not exist (yet) is skipped.
+    static let blobReferences: [(table: String, column: String)] = [
+        ("blobs", "hash"),
+        ("queue_messages", "blob_hash"),
     ]
 
     /// Blob files checked per sweep transaction (the write lock is held meanwhile).

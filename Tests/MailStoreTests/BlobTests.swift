@@ -131,4 +131,22 @@ import Testing
         #expect(try await f.store.readBlob(left[0].blob).count > 0)
         #expect(try await f.store.sweepBlobs(olderThan: 0) == 0)
     }
+
+    /// More blobs than one sweep batch (256): the unreferenced go; a blob only the outbound queue holds stays.
+    @Test func sweepAcrossBatchesKeepsQueuedAndStoredBlobs() async throws {
+        let f = try await StoreFixture.make()
+        for i in 0..<300 {
+            _ = try await f.store.writeBlob(bytes: Array("orphan \(i)".utf8))
+        }
+        for i in 0..<20 { _ = try await f.append(TestMessage(subject: "stored \(i)")) }
+        let queued = try await f.store.writeBlob(bytes: Array("queued for elsewhere".utf8))
+        _ = try await f.store.enqueue(
+            OutboundMessage(
+                mailFrom: "a@example.test", blob: queued, recipients: [OutboundRecipient(address: "b@else.test")]))
+        #expect(try blobFiles(f).count == 300 + 20 + 1)
+        #expect(try await f.store.sweepBlobs() == 0)
+        #expect(try await f.store.sweepBlobs(olderThan: 0) == 300)
+        #expect(try blobFiles(f).count == 21)
+        #expect(try blobFiles(f).contains(queued.hash))
+    }
 }
