@@ -214,25 +214,29 @@ func textContains(_ haystack: String, _ needle: String) -> Bool {
 /// Kelvin sign K for "k", so it goes to Foundation). Most header columns and needles are ASCII: SEARCH FROM over
 /// 100,000 rows spent its time in Foundation's general search.
 func asciiContains(_ haystack: String, _ needle: String) -> Bool? {
-    @inline(__always) func lower(_ byte: UInt8) -> UInt8 { byte &- 0x41 < 26 ? byte | 0x20 : byte }
     let result = haystack.utf8.withContiguousStorageIfAvailable { h -> Bool? in
-        needle.utf8.withContiguousStorageIfAvailable { n -> Bool? in
-            guard !n.contains(where: { $0 >= 0x80 }), !h.contains(where: { $0 >= 0x80 }) else { return nil }
-            guard n.count <= h.count else { return false }
-            let first = lower(n[0])
-            var i = 0
-            while i <= h.count - n.count {
-                if lower(h[i]) == first {
-                    var j = 1
-                    while j < n.count, lower(h[i + j]) == lower(n[j]) { j += 1 }
-                    if j == n.count { return true }
-                }
-                i += 1
-            }
-            return false
-        } ?? nil
+        needle.utf8.withContiguousStorageIfAvailable { n -> Bool? in asciiContains(h, n) } ?? nil
     }
     return result ?? nil
+}
+
+/// `asciiContains` over UTF-8 bytes (a column read in place).
+func asciiContains(_ h: UnsafeBufferPointer<UInt8>, _ n: UnsafeBufferPointer<UInt8>) -> Bool? {
+    @inline(__always) func lower(_ byte: UInt8) -> UInt8 { byte &- 0x41 < 26 ? byte | 0x20 : byte }
+    guard !n.contains(where: { $0 >= 0x80 }), !h.contains(where: { $0 >= 0x80 }) else { return nil }
+    if n.isEmpty { return true }
+    guard n.count <= h.count else { return false }
+    let first = lower(n[0])
+    var i = 0
+    while i <= h.count - n.count {
+        if lower(h[i]) == first {
+            var j = 1
+            while j < n.count, lower(h[i + j]) == lower(n[j]) { j += 1 }
+            if j == n.count { return true }
+        }
+        i += 1
+    }
+    return false
 }
 
 /// `[1,2,3]`: an argument for `json_each(?)`, so one cached statement takes a list of any length.

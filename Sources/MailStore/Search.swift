@@ -48,16 +48,30 @@ public enum SummaryField: String, Sendable, Hashable {
 
 extension MailStore {
     /// UIDs of the messages in `mailbox` whose decoded `field` contains `text`, ignoring case (Unicode); a message
-    /// without the field (no Subject) never matches. One query over the stored columns: no message is read.
+    /// without the field (no Subject) never matches. One query over the stored columns: no message is read. It reads
+    /// the covering index `messages_search_text` (Schema v10), not the wide `messages` rows, which SQLite's planner
+    /// would pick; each value is tested where SQLite holds it (`textContains` semantics, the ASCII byte loop first),
+    /// without making a String per row.
     public func search(mailbox: MailboxID, field: SummaryField, text: String) async throws -> Set<UID> {
         try await read { db in
             _ = try Rows.mailboxState(db, mailbox)
-            return SearchIndex.uids(
-                try db.rows(
+            var result = Set<UID>()
+            let needle = Array(text.utf8)
+            try needle.withUnsafeBufferPointer { n in
+                try db.eachRow(
                     """
-                    SELECT mm.uid FROM mailbox_messages mm JOIN messages m ON m.id = mm.message_id
-                    WHERE mm.mailbox_id = ? AND mailroom_contains(\(field.column), ?)
-                    """, [mailbox.rawValue, text]))
+                    SELECT mm.uid, \(field.column) FROM mailbox_messages mm
+                    JOIN messages m INDEXED BY messages_search_text ON m.id = mm.message_id
+                    WHERE mm.mailbox_id = ? AND \(field.column) IS NOT NULL
+                    """, [mailbox.rawValue]
+                ) { row in
+                    let found = row.withText(1) { h in
+                        asciiContains(h, n) ?? textContains(String(decoding: h, as: UTF8.self), text)
+                    }
+                    if found { result.insert(UID(UInt32(row.int64(0)))) }
+                }
+            }
+            return result
         }
     }
 }

@@ -31,6 +31,29 @@ func settle(_ f: StoreFixture, indexed: Bool) async throws {
 }
 
 @Suite struct SearchTests {
+    /// FROM/TO/CC/SUBJECT read the stored columns through their covering index: case-insensitive substrings, ASCII
+    /// and not (Unicode full case folding, as `textContains`), only in the mailbox asked, an empty string matching
+    /// every message that has the field.
+    @Test func summaryFieldsMatchSubstringsIgnoringCase() async throws {
+        let f = try await searchFixture()
+        let inbox = try await f.mailbox("INBOX")
+        try await f.append(
+            TestMessage(from: "Alice <alice@example.test>", cc: ["carol@example.test"], subject: "Re: Q3"))
+        try await f.append(TestMessage(from: "Jürgen Groß <jg@example.test>", subject: "Straße"))
+        try await f.append(TestMessage(from: "Kelvin <\u{212A}elvin@example.test>", subject: "Temperature"))
+        try await f.append(TestMessage(from: "alice@example.test", subject: "not in the inbox"), to: "Archive")
+        let s = f.store
+        #expect(try await s.search(mailbox: inbox.id, field: .from, text: "ALICE@EXAMPLE") == [1])
+        #expect(try await s.search(mailbox: inbox.id, field: .from, text: "jürgen GROSS") == [2])  // ß folds to ss
+        #expect(try await s.search(mailbox: inbox.id, field: .from, text: "JÜRGEN") == [2])
+        #expect(try await s.search(mailbox: inbox.id, field: .from, text: "kelvin@") == [3])
+        #expect(try await s.search(mailbox: inbox.id, field: .subject, text: "strasse") == [2])
+        #expect(try await s.search(mailbox: inbox.id, field: .subject, text: "STRA") == [2])
+        #expect(try await s.search(mailbox: inbox.id, field: .cc, text: "carol") == [1])
+        #expect(try await s.search(mailbox: inbox.id, field: .to, text: "") == [1, 2, 3])
+        #expect(try await s.search(mailbox: inbox.id, field: .bcc, text: "x") == [])
+    }
+
     @Test(arguments: [false, true]) func substringSearchIsCaseInsensitive(indexed: Bool) async throws {
         let f = try await searchFixture()
         let inbox = try await f.mailbox("INBOX")
