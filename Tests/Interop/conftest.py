@@ -22,10 +22,21 @@ BIN = os.environ.get("MAILROOM_BIN") or str(ROOT / ".build" / "debug" / "mailroo
 LISTENERS = ("smtp", "submission", "submissions", "imap", "imaps", "pop3", "pop3s", "http", "https")
 
 
+_handed_out = set()
+
+
 def free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A loopback port nothing listens on, never one this test run has handed out before.
+
+    The kernel may give the same ephemeral port to two binds in a row once the first socket is closed,
+    so a set of ports picked one after another could repeat itself."""
+    while True:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        if port not in _handed_out:
+            _handed_out.add(port)
+            return port
 
 
 class Mailroom:
