@@ -505,12 +505,6 @@ final class SMTPSession: @unchecked Sendable {  // used by its connection's task
                     if case .file(let url) = fixed { replacement = url }
                 }
             }
-            // Only a local delivery needs the full parse (structure, search text); the queue keeps just the blob.
-            let local = t.recipients.contains {
-                if case .local(let accounts) = $0.destination { !accounts.isEmpty } else { false }
-            }
-            let metadata = local ? try await MessageIngest.metadata(of: message) : nil
-            let blob = try await server.ingest.storeBlob(message)
             var targets: [DeliveryTarget] = []
             var remote: [OutboundRecipient] = []
             for r in t.recipients {
@@ -531,7 +525,10 @@ final class SMTPSession: @unchecked Sendable {  // used by its connection's task
                     }
                 }
             }
-            if let metadata, !targets.isEmpty {
+            // Only a local delivery needs the full parse (structure, search text); the queue keeps just the blob.
+            let metadata = targets.isEmpty ? nil : try await MessageIngest.metadata(of: message)
+            let blob = try await server.ingest.storeBlob(message)
+            if let metadata {
                 _ = try await server.ingest.deliver(blob: blob, metadata: metadata, to: targets)
             }
             if !remote.isEmpty {
