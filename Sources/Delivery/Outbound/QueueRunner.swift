@@ -229,8 +229,12 @@ public final class QueueRunner: Sendable {
         let now = ContinuousClock.now
         let limit = OutboundLimits.connectionCacheTime
         let (expired, next) = inFlight.withLock { state in
-            let expired = state.parked.filter { now - $0.since >= limit }.map(\.continuation)
-            state.parked.removeAll { now - $0.since >= limit }
+            var expired: [CheckedContinuation<[QueueWork], Never>] = []
+            state.parked.removeAll { parked in
+                guard now - parked.since >= limit else { return false }
+                expired.append(parked.continuation)
+                return true
+            }
             return (expired, state.parked.map { $0.since + limit - now }.min())
         }
         for continuation in expired { continuation.resume(returning: []) }
@@ -259,12 +263,12 @@ public final class QueueRunner: Sendable {
 
     /// Delivers a batch (same domain) and records each message's result as soon as it is known.
     func attempt(_ batch: [QueueWork]) async {
-        var carried = batch
-        defer { release(carried) }
+        var claimed = batch  // the batch and whatever a parked connection takes on later
+        defer { release(claimed) }
         guard let domain = batch.first?.domain else { return }
         let more = { (capacity: Int) async -> [QueueWork] in
             let work = await self.park(domain: domain, capacity: capacity)
-            carried += work
+            claimed += work
             return work
         }
         await deliver(batch, more: more) { work, result in
@@ -373,17 +377,17 @@ public final class QueueRunner: Sendable {
                 meta["tls"] = "none"
             }
             logger.info("SMTP session opened", metadata: meta)
-            var carried = 0
+            var sent = 0  // messages taken on this connection
             while session.usable {
                 if pending.isEmpty {
-                    guard carried < OutboundLimits.messagesPerConnection else { break }
-                    let next = await more(OutboundLimits.messagesPerConnection - carried)
+                    guard sent < OutboundLimits.messagesPerConnection else { break }
+                    let next = await more(OutboundLimits.messagesPerConnection - sent)
                     guard !next.isEmpty else { break }
                     pending.append(contentsOf: next)
                     reused = true
                 }
                 let work = pending[pending.startIndex]
-                carried += 1
+                sent += 1
                 let prepared: PreparedMessage
                 do {
                     prepared = try await prepare(work.message)
