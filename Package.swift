@@ -68,7 +68,7 @@ let package = Package(
             dependencies: [.product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: strict
         ),
-        .target(name: "WebDAV", swiftSettings: strict),
+        .target(name: "WebDAV", dependencies: ["CalendarFormats"], swiftSettings: strict),
         .target(
             name: "ServerSupport",
             dependencies: [
@@ -214,7 +214,7 @@ let package = Package(
         .testTarget(
             name: "IMAPServerTests", dependencies: ["IMAPServer", "IMAPProtocol", "MailStore"], swiftSettings: strict),
         .testTarget(name: "POP3ProtocolTests", dependencies: ["POP3Protocol"], swiftSettings: strict),
-        .testTarget(name: "WebDAVTests", dependencies: ["WebDAV"], swiftSettings: strict),
+        .testTarget(name: "WebDAVTests", dependencies: ["WebDAV", "CalendarFormats"], swiftSettings: strict),
         .testTarget(name: "ServerSupportTests", dependencies: ["ServerSupport"], swiftSettings: strict),
         .testTarget(name: "MailStoreTests", dependencies: ["MailStore", "MailTestSupport"], swiftSettings: strict),
         .testTarget(name: "DirectoryTests", dependencies: ["Directory", "MailTestSupport"], swiftSettings: strict),

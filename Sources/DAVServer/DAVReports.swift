@@ -305,7 +305,7 @@ struct FilterEvaluator {
                         timeRange.range.contains(Date(timeIntervalSince1970: TimeInterval(seconds)))
                     else { return false }
                 }
-                if let textMatch, !Self.matches(textMatch, property.text) { return false }
+                if let textMatch, !textMatch.matches(property.text) { return false }
                 for p in params where !Self.matches(p, property: property) { return false }
                 return true
             }
@@ -319,16 +319,8 @@ struct FilterEvaluator {
         case .matches(let textMatch):
             guard !values.isEmpty else { return false }
             guard let textMatch else { return true }
-            return values.contains { matches(textMatch, $0) }
+            return values.contains { textMatch.matches($0) }
         }
-    }
-
-    /// RFC 4790 collations via CalendarFormats (RFC 4791 §9.7.5, RFC 6352 §10.5.4).
-    static func matches(_ m: WebDAV.TextMatch, _ value: String) -> Bool {
-        let collation = CalendarFormats.Collation(rawValue: m.collation.rawValue) ?? .asciiCasemap
-        let matchType = CalendarFormats.MatchType(rawValue: m.matchType.rawValue) ?? .contains
-        return CalendarFormats.TextMatch(m.text, collation: collation, matchType: matchType, isNegated: m.negate)
-            .matches(value)
     }
 
     /// RFC 6352 §10.5: anyof/allof over prop-filters; each prop-filter over the card's properties.
@@ -346,14 +338,14 @@ struct FilterEvaluator {
         case .matches(let test, let texts, let params):
             guard !properties.isEmpty else { return false }
             return properties.contains { (property: Property) -> Bool in
-                var results = texts.map { matches($0, property.text) }
+                var results = texts.map { $0.matches(property.text) }
                 results += params.map { p in
                     let values = property.parameterValues(p.name.uppercased())
                     switch p.test {
                     case .isNotDefined: return values.isEmpty
                     case .matches(let m):
                         guard !values.isEmpty else { return false }
-                        return m.map { m in values.contains { matches(m, $0) } } ?? true
+                        return m.map { m in values.contains { m.matches($0) } } ?? true
                     }
                 }
                 if results.isEmpty { return true }

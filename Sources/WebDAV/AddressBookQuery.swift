@@ -7,6 +7,8 @@
 // - An absent filter element is an error (the grammar requires it); an empty one matches every card.
 // - limit/nresults must be a positive integer (RFC 6352 §8.6.1, RFC 5323 §5.17).
 
+import CalendarFormats
+
 /// How the tests of a CardDAV filter or prop-filter combine (RFC 6352 §10.5).
 public enum FilterTest: String, Hashable, Sendable {
     case anyOf = "anyof"

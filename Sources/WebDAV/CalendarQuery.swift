@@ -9,6 +9,7 @@
 // - `calendarData` is the CALDAV:calendar-data element of the DAV:prop list, parsed; the property also stays in
 //   the selection's name list so the server answers properties in the order asked.
 
+import CalendarFormats
 import Foundation
 
 /// A CALDAV:comp-filter (RFC 4791 §9.7.1).

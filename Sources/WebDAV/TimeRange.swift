@@ -8,6 +8,7 @@
 // - A filter time-range may leave one end open; expand, limit-recurrence-set and limit-freebusy-set need both
 //   (RFC 4791 §9.6.5-§9.6.7). Where both are given, start must be before end (RFC 4791 §9.9).
 
+import CalendarFormats
 import Foundation
 
 /// Parsing and formatting of UTC DATE-TIME values.
@@ -25,61 +26,33 @@ public enum UTCDateTime {
             return value
         }
         guard let year = number(0..<4), let month = number(4..<6), let day = number(6..<8),
-            let hour = number(9..<11), let minute = number(11..<13), let second = number(13..<15),
-            (1...12).contains(month), day >= 1, day <= daysIn(month: month, year: year), hour <= 23, minute <= 59,
-            second <= 60
+            let date = CivilDate(year: year, month: month, day: day), let hour = number(9..<11),
+            let minute = number(11..<13), let second = number(13..<15), hour <= 23, minute <= 59, second <= 60
         else { return nil }
-        let days = daysFromCivil(year: year, month: month, day: day)
-        let seconds = days * 86_400 + hour * 3_600 + minute * 60 + min(second, 59)
+        let seconds = date.dayNumber * 86_400 + hour * 3_600 + minute * 60 + min(second, 59)
         return Date(timeIntervalSince1970: TimeInterval(seconds))
     }
 
     /// Formats a date as "YYYYMMDDTHHMMSSZ" (whole seconds, rounded down); years outside 0...9999 are clamped.
     public static func format(_ date: Date) -> String {
         let total = Int(date.timeIntervalSince1970.rounded(.down))
-        let minimum = daysFromCivil(year: 0, month: 1, day: 1) * 86_400
-        let maximum = daysFromCivil(year: 10_000, month: 1, day: 1) * 86_400 - 1
+        let minimum = firstDay * 86_400
+        let maximum = endDay * 86_400 - 1
         let clamped = min(max(total, minimum), maximum)
         let days = clamped >= 0 ? clamped / 86_400 : (clamped - 86_399) / 86_400
         let secondOfDay = clamped - days * 86_400
-        let (year, month, day) = civilFromDays(days)
+        let civil = CivilDate(dayNumber: days)
         func pad(_ value: Int, _ width: Int) -> String {
             let digits = String(value)
             return String(repeating: "0", count: max(0, width - digits.count)) + digits
         }
-        return pad(year, 4) + pad(month, 2) + pad(day, 2) + "T" + pad(secondOfDay / 3_600, 2)
+        return pad(civil.year, 4) + pad(civil.month, 2) + pad(civil.day, 2) + "T" + pad(secondOfDay / 3_600, 2)
             + pad(secondOfDay % 3_600 / 60, 2) + pad(secondOfDay % 60, 2) + "Z"
     }
 
-    private static func daysIn(month: Int, year: Int) -> Int {
-        switch month {
-        case 2: (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
-        case 4, 6, 9, 11: 30
-        default: 31
-        }
-    }
-
-    /// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil).
-    private static func daysFromCivil(year: Int, month: Int, day: Int) -> Int {
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yearOfEra = y - era * 400
-        let dayOfYear = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
-        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
-        return era * 146_097 + dayOfEra - 719_468
-    }
-
-    private static func civilFromDays(_ days: Int) -> (Int, Int, Int) {
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let dayOfEra = z - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1_460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let mp = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
-    }
+    /// Day numbers (days since 1970-01-01) of 0000-01-01 and 10000-01-01: the four-digit years.
+    private static let firstDay = -719_528
+    private static let endDay = 2_932_897
 }
 
 /// A CALDAV:time-range (RFC 4791 §9.9): either end may be open, not both.

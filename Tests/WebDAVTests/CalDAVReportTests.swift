@@ -1,3 +1,4 @@
+import CalendarFormats
 import Foundation
 import Testing
 
@@ -272,7 +273,7 @@ import Testing
             CalendarPropFilter(
                 "STATUS",
                 .matches(
-                    timeRange: nil, textMatch: TextMatch("CANCELLED", collation: .asciiCasemap, negate: true),
+                    timeRange: nil, textMatch: TextMatch("CANCELLED", collation: .asciiCasemap, isNegated: true),
                     params: [])),
         ]
         #expect(
@@ -298,7 +299,9 @@ import Testing
             """
         let expected = CalendarMultiget(
             properties: Self.etagAndData, calendarData: CalendarDataRequest(),
-            hrefs: ["/dav/calendars/user@example.com/office/abcd1.ics", "/dav/calendars/user@example.com/office/mtg1.ics"])
+            hrefs: [
+                "/dav/calendars/user@example.com/office/abcd1.ics", "/dav/calendars/user@example.com/office/mtg1.ics",
+            ])
         #expect(try report(body) == .calendarMultiget(expected))
         let noHref =
             #"<C:calendar-multiget xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav"><D:prop/></C:calendar-multiget>"#

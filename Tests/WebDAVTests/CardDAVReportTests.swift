@@ -1,3 +1,4 @@
+import CalendarFormats
 import Foundation
 import Testing
 
@@ -111,7 +112,7 @@ import Testing
                 test: .allOf,
                 textMatches: [
                     TextMatch("@example.com", collation: .unicodeCasemap, matchType: .endsWith),
-                    TextMatch("noreply", collation: .octet, negate: true, matchType: .startsWith),
+                    TextMatch("noreply", collation: .octet, matchType: .startsWith, isNegated: true),
                 ],
                 params: [
                     AddressParamFilter(
@@ -148,7 +149,10 @@ import Testing
         let expected = AddressBookMultiget(
             properties: .prop([.getETag, .addressData]),
             addressData: AddressDataRequest(properties: .only(Self.cardProps)),
-            hrefs: ["/dav/addressbooks/user@example.com/contacts/vcf102.vcf", "/dav/addressbooks/user@example.com/contacts/vcf1.vcf"])
+            hrefs: [
+                "/dav/addressbooks/user@example.com/contacts/vcf102.vcf",
+                "/dav/addressbooks/user@example.com/contacts/vcf1.vcf",
+            ])
         #expect(try report(body) == .addressbookMultiget(expected))
     }
 

@@ -1,3 +1,4 @@
+import CalendarFormats
 import Foundation
 import Testing
 
@@ -39,7 +40,7 @@ import Testing
                                             .matches(
                                                 timeRange: nil,
                                                 textMatch: TextMatch(
-                                                    " Lisa & <Co> ", collation: .unicodeCasemap, negate: true),
+                                                    " Lisa & <Co> ", collation: .unicodeCasemap, isNegated: true),
                                                 params: [
                                                     CalendarParamFilter(
                                                         "PARTSTAT",
@@ -86,7 +87,7 @@ import Testing
                                 test: .allOf,
                                 textMatches: [
                                     TextMatch("a", collation: .asciiCasemap, matchType: .startsWith),
-                                    TextMatch("b", collation: .unicodeCasemap, negate: true, matchType: .endsWith),
+                                    TextMatch("b", collation: .unicodeCasemap, matchType: .endsWith, isNegated: true),
                                 ],
                                 params: [
                                     AddressParamFilter(
