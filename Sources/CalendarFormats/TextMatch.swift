@@ -4,7 +4,7 @@
 //
 // Invariants:
 // - Both sides are folded by the collation once, then compared as Unicode scalar sequences (octet order).
-// - An unknown collation is a typed error (the caller answers CALDAV/CARDDAV:supported-collation).
+// - The XML element, its per-protocol defaults and its errors are WebDAV's (TextMatch.parse there).
 
 import Foundation
 
@@ -45,14 +45,6 @@ public enum MatchType: String, Hashable, Sendable, CaseIterable {
     case endsWith = "ends-with"
 }
 
-/// Why a text-match cannot be built.
-public enum TextMatchError: Error, Hashable, Sendable {
-    /// A collation outside `Collation` (report CALDAV:supported-collation / CARDDAV:supported-collation).
-    case unsupportedCollation(String)
-    /// A match-type outside `MatchType`.
-    case unsupportedMatchType(String)
-}
-
 /// A text-match filter.
 public struct TextMatch: Hashable, Sendable {
     public var text: String
@@ -69,28 +61,6 @@ public struct TextMatch: Hashable, Sendable {
         self.collation = collation
         self.matchType = matchType
         self.isNegated = isNegated
-    }
-
-    /// From the XML attribute values; nil attributes take the defaults (RFC 4791 §9.7.5: i;ascii-casemap, contains;
-    /// RFC 6352 §10.5.4: i;unicode-casemap, contains, so pass `defaultCollation` accordingly).
-    public init(
-        _ text: String, collation: String?, matchType: String?, negate: Bool, defaultCollation: Collation
-    ) throws(TextMatchError) {
-        let chosenCollation: Collation
-        if let collation {
-            guard let known = Collation(rawValue: collation) else { throw .unsupportedCollation(collation) }
-            chosenCollation = known
-        } else {
-            chosenCollation = defaultCollation
-        }
-        let chosenType: MatchType
-        if let matchType {
-            guard let known = MatchType(rawValue: matchType) else { throw .unsupportedMatchType(matchType) }
-            chosenType = known
-        } else {
-            chosenType = .contains
-        }
-        self.init(text, collation: chosenCollation, matchType: chosenType, isNegated: negate)
     }
 
     /// Whether `value` satisfies the filter (negation applied).

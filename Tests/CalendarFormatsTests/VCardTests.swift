@@ -169,21 +169,4 @@ import Testing
         #expect(
             TextMatch(text, collation: collation, matchType: matchType, isNegated: true).matches(value) == !expected)
     }
-
-    @Test func attributesAndDefaults() throws {
-        let calDAV = try TextMatch("x", collation: nil, matchType: nil, negate: false, defaultCollation: .asciiCasemap)
-        #expect(calDAV.collation == .asciiCasemap)
-        #expect(calDAV.matchType == .contains)
-        let cardDAV = try TextMatch(
-            "x", collation: "i;unicode-casemap", matchType: "starts-with", negate: true,
-            defaultCollation: .unicodeCasemap)
-        #expect(cardDAV.matchType == .startsWith)
-        #expect(cardDAV.isNegated)
-        #expect(throws: TextMatchError.unsupportedCollation("i;basic")) {
-            try TextMatch("x", collation: "i;basic", matchType: nil, negate: false, defaultCollation: .asciiCasemap)
-        }
-        #expect(throws: TextMatchError.unsupportedMatchType("regex")) {
-            try TextMatch("x", collation: nil, matchType: "regex", negate: false, defaultCollation: .asciiCasemap)
-        }
-    }
 }
