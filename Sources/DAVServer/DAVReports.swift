@@ -312,7 +312,8 @@ struct FilterEvaluator {
         }
     }
 
-    static func matches(_ filter: CalendarParamFilter, property: Property) -> Bool {
+    /// RFC 4791 §9.7.3, RFC 6352 §10.5.2.
+    static func matches(_ filter: ParamFilter, property: Property) -> Bool {
         let values = property.parameterValues(filter.name.uppercased())
         switch filter.test {
         case .isNotDefined: return values.isEmpty
@@ -339,15 +340,7 @@ struct FilterEvaluator {
             guard !properties.isEmpty else { return false }
             return properties.contains { (property: Property) -> Bool in
                 var results = texts.map { $0.matches(property.text) }
-                results += params.map { p in
-                    let values = property.parameterValues(p.name.uppercased())
-                    switch p.test {
-                    case .isNotDefined: return values.isEmpty
-                    case .matches(let m):
-                        guard !values.isEmpty else { return false }
-                        return m.map { m in values.contains { m.matches($0) } } ?? true
-                    }
-                }
+                results += params.map { matches($0, property: property) }
                 if results.isEmpty { return true }
                 return test == .allOf ? results.allSatisfy { $0 } : results.contains(true)
             }

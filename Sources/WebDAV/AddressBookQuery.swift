@@ -64,7 +64,7 @@ public struct AddressPropFilter: Hashable, Sendable {
     /// RFC 6352 §10.5.1: `<!ELEMENT prop-filter (is-not-defined | (text-match*, param-filter*))>`,
     /// `<!ATTLIST prop-filter name CDATA #REQUIRED test (anyof | allof) "anyof">`
     static func parse(_ element: XMLTreeElement) throws(DAVRequestError) -> AddressPropFilter {
-        let name = try CardDAVFilter.name(element)
+        let name = try ParamFilter.name(of: element)
         if element.first(.carddav("is-not-defined")) != nil {
             guard element.elements.count == 1 else { throw CardDAVFilter.invalid("is-not-defined with other tests") }
             return AddressPropFilter(name, .isNotDefined)
@@ -86,62 +86,17 @@ public struct AddressPropFilter: Hashable, Sendable {
         case .isNotDefined: children = [XMLTreeElement(.carddav("is-not-defined"))]
         case .matches(let test, let texts, let params):
             attributes[QualifiedName("", "test")] = test.rawValue
-            children = texts.map { $0.element(namespace: XMLNamespace.carddav) } + params.map(\.element)
+            children =
+                texts.map { $0.element(namespace: XMLNamespace.carddav) }
+                + params.map { $0.element(namespace: XMLNamespace.carddav) }
         }
         return XMLTreeElement(.carddav("prop-filter"), attributes: attributes, elements: children)
-    }
-}
-
-/// A CARDDAV:param-filter (RFC 6352 §10.5.2): `<!ELEMENT param-filter (is-not-defined | text-match)?>`.
-public struct AddressParamFilter: Hashable, Sendable {
-    public enum Test: Hashable, Sendable {
-        case isNotDefined
-        case matches(TextMatch?)
-    }
-
-    public var name: String
-    public var test: Test
-
-    public init(_ name: String, _ test: Test = .matches(nil)) {
-        self.name = name
-        self.test = test
-    }
-
-    static func parse(_ element: XMLTreeElement) throws(DAVRequestError) -> AddressParamFilter {
-        let name = try CardDAVFilter.name(element)
-        let notDefined = element.all(.carddav("is-not-defined"))
-        let texts = element.all(.carddav("text-match"))
-        guard notDefined.count + texts.count <= 1 else {
-            throw CardDAVFilter.invalid("param-filter takes is-not-defined or one text-match")
-        }
-        if !notDefined.isEmpty { return AddressParamFilter(name, .isNotDefined) }
-        let textMatch = try texts.first.map { text throws(DAVRequestError) in
-            try TextMatch.parse(text, namespace: XMLNamespace.carddav)
-        }
-        return AddressParamFilter(name, .matches(textMatch))
-    }
-
-    var element: XMLTreeElement {
-        let children: [XMLTreeElement] =
-            switch test {
-            case .isNotDefined: [XMLTreeElement(.carddav("is-not-defined"))]
-            case .matches(let textMatch): textMatch.map { [$0.element(namespace: XMLNamespace.carddav)] } ?? []
-            }
-        return XMLTreeElement(
-            .carddav("param-filter"), attributes: [QualifiedName("", "name"): name], elements: children)
     }
 }
 
 enum CardDAVFilter {
     static func invalid(_ reason: String) -> DAVRequestError {
         .invalidFilter(namespace: XMLNamespace.carddav, reason: reason)
-    }
-
-    static func name(_ element: XMLTreeElement) throws(DAVRequestError) -> String {
-        guard let name = element.attribute("name"), !name.isEmpty else {
-            throw invalid("\(element.name.name) without name")
-        }
-        return name
     }
 }
 

@@ -32,7 +32,7 @@ public struct CompFilter: Hashable, Sendable {
 
     /// RFC 4791 §9.7.1: `<!ELEMENT comp-filter (is-not-defined | (time-range?, prop-filter*, comp-filter*))>`
     static func parse(_ element: XMLTreeElement) throws(DAVRequestError) -> CompFilter {
-        let name = try CalDAVFilter.name(element)
+        let name = try ParamFilter.name(of: element)
         if element.first(.caldav("is-not-defined")) != nil {
             guard element.elements.count == 1 else { throw CalDAVFilter.invalid("is-not-defined with other tests") }
             return CompFilter(name, .isNotDefined)
@@ -80,7 +80,7 @@ public struct CalendarPropFilter: Hashable, Sendable {
 
     /// RFC 4791 §9.7.2: `<!ELEMENT prop-filter (is-not-defined | ((time-range | text-match)?, param-filter*))>`
     static func parse(_ element: XMLTreeElement) throws(DAVRequestError) -> CalendarPropFilter {
-        let name = try CalDAVFilter.name(element)
+        let name = try ParamFilter.name(of: element)
         if element.first(.caldav("is-not-defined")) != nil {
             guard element.elements.count == 1 else { throw CalDAVFilter.invalid("is-not-defined with other tests") }
             return CalendarPropFilter(name, .isNotDefined)
@@ -108,53 +108,9 @@ public struct CalendarPropFilter: Hashable, Sendable {
         case .matches(let timeRange, let textMatch, let params):
             if let timeRange { children.append(timeRange.element(.caldav("time-range"))) }
             if let textMatch { children.append(textMatch.element(namespace: XMLNamespace.caldav)) }
-            children += params.map(\.element)
+            children += params.map { $0.element(namespace: XMLNamespace.caldav) }
         }
         return XMLTreeElement(.caldav("prop-filter"), attributes: [QualifiedName("", "name"): name], elements: children)
-    }
-}
-
-/// A CALDAV:param-filter (RFC 4791 §9.7.3).
-public struct CalendarParamFilter: Hashable, Sendable {
-    public enum Test: Hashable, Sendable {
-        /// The parameter must not exist.
-        case isNotDefined
-        /// The parameter exists (and its value matches, when a text-match is given).
-        case matches(TextMatch?)
-    }
-
-    /// The parameter name, e.g. "PARTSTAT".
-    public var name: String
-    public var test: Test
-
-    public init(_ name: String, _ test: Test = .matches(nil)) {
-        self.name = name
-        self.test = test
-    }
-
-    /// RFC 4791 §9.7.3: `<!ELEMENT param-filter (is-not-defined | text-match)?>`
-    static func parse(_ element: XMLTreeElement) throws(DAVRequestError) -> CalendarParamFilter {
-        let name = try CalDAVFilter.name(element)
-        let notDefined = element.all(.caldav("is-not-defined"))
-        let texts = element.all(.caldav("text-match"))
-        guard notDefined.count + texts.count <= 1 else {
-            throw CalDAVFilter.invalid("param-filter takes is-not-defined or one text-match")
-        }
-        if !notDefined.isEmpty { return CalendarParamFilter(name, .isNotDefined) }
-        let textMatch = try texts.first.map { text throws(DAVRequestError) in
-            try TextMatch.parse(text, namespace: XMLNamespace.caldav)
-        }
-        return CalendarParamFilter(name, .matches(textMatch))
-    }
-
-    var element: XMLTreeElement {
-        let children: [XMLTreeElement] =
-            switch test {
-            case .isNotDefined: [XMLTreeElement(.caldav("is-not-defined"))]
-            case .matches(let textMatch): textMatch.map { [$0.element(namespace: XMLNamespace.caldav)] } ?? []
-            }
-        return XMLTreeElement(
-            .caldav("param-filter"), attributes: [QualifiedName("", "name"): name], elements: children)
     }
 }
 
@@ -162,14 +118,6 @@ public struct CalendarParamFilter: Hashable, Sendable {
 enum CalDAVFilter {
     static func invalid(_ reason: String) -> DAVRequestError {
         .invalidFilter(namespace: XMLNamespace.caldav, reason: reason)
-    }
-
-    /// The name attribute every filter element requires.
-    static func name(_ element: XMLTreeElement) throws(DAVRequestError) -> String {
-        guard let name = element.attribute("name"), !name.isEmpty else {
-            throw invalid("\(element.name.name) without name")
-        }
-        return name
     }
 
     /// RFC 4791 §9.7: `<!ELEMENT filter (comp-filter)>`
