@@ -189,6 +189,8 @@ extension IMAPSession {
         // What can fail for one part (no such part, an unknown encoding) fails before the response starts: a
         // tagged NO after half a `* n FETCH (` line would leave the client waiting for the rest.
         var binarySources: [[UInt32]: BinarySource] = [:]
+        // BINARY and BINARY.SIZE of one part in one FETCH share a pass over the whole decoded content.
+        var wholeScans: [[UInt32]: BinaryScan] = [:]
         for attribute in attributes {
             switch attribute {
             case .binary(let part, _, _), .binarySize(let part):
@@ -247,12 +249,15 @@ extension IMAPSession {
                     body: body)
             case .binary(let part, let partial, _):
                 guard let source = binarySources[part] else { continue }
-                try await streamBinary(source, part: part, partial: partial)
+                try await streamBinary(source, part: part, partial: partial, wholeScan: &wholeScans[part])
             case .binarySize(let part):
                 guard let source = binarySources[part] else { continue }
                 // Identity encodings need no read: the content is the body as stored.
-                let size =
-                    source.encoding.isIdentity ? source.range.count : try await binaryScan(source, window: nil).size
+                var size = source.range.count
+                if !source.encoding.isIdentity {
+                    if wholeScans[part] == nil { wholeScans[part] = try await binaryScan(source, window: 0..<Int.max) }
+                    size = wholeScans[part]?.size ?? 0
+                }
                 try await simple(.binarySize(part: part, size: UInt64(size)))
             }
         }
@@ -366,8 +371,15 @@ extension IMAPSession {
         try await each(decoder.finish())
     }
 
+    /// What one pass over a part's decoded content found.
+    struct BinaryScan {
+        var size: Int
+        /// Whether the scanned window has a NUL.
+        var hasNUL: Bool
+    }
+
     /// One pass over the decoded content: its size, and whether the bytes in `window` contain NUL.
-    func binaryScan(_ source: BinarySource, window: Range<Int>?) async throws -> (size: Int, hasNUL: Bool) {
+    func binaryScan(_ source: BinarySource, window: Range<Int>?) async throws -> BinaryScan {
         var size = 0
         var hasNUL = false
         try await binaryChunks(source) { chunk in
@@ -377,16 +389,28 @@ extension IMAPSession {
             }
             size += chunk.count
         }
-        return (size, hasNUL)
+        return BinaryScan(size: size, hasNUL: hasNUL)
     }
 
     /// `BINARY[part]<partial>` as a literal streamed in two passes over the blob (size first, then the bytes), so
     /// a large attachment is never decoded whole in memory. RFC 3516 §4.2: literal8 when the content sent has NUL.
-    func streamBinary(_ source: BinarySource, part: [UInt32], partial: Partial?) async throws {
+    /// `wholeScan` is a scan of the whole content, used instead of the first pass where it answers the question
+    /// and filled in when this pass is one.
+    func streamBinary(_ source: BinarySource, part: [UInt32], partial: Partial?, wholeScan: inout BinaryScan?)
+        async throws
+    {
         let offset = Int(clamping: partial?.offset ?? 0)
         let end = offset.addingReportingOverflow(partial.map { Int(clamping: $0.length) } ?? Int.max)
         let requested = offset..<(end.overflow ? Int.max : end.partialValue)
-        let (size, hasNUL) = try await binaryScan(source, window: requested)
+        let scan: BinaryScan
+        if let whole = wholeScan, !whole.hasNUL || requested.clamped(to: 0..<whole.size) == 0..<whole.size {
+            scan = whole  // no NUL anywhere, or the window is all of it
+        } else {
+            scan = try await binaryScan(source, window: requested)
+            if requested == 0..<Int.max { wholeScan = scan }
+        }
+        let size = scan.size
+        let hasNUL = scan.hasNUL
         let window = requested.clamped(to: 0..<size)
         try await write(
             .fetch(

@@ -191,6 +191,19 @@ def test_binary_of_a_large_attachment_streams_decoded_bytes(server):
     assert data[0][1] == payload[3145000:]
     typ, data = c.fetch("1", "(BINARY.PEEK[1])")
     assert data[0][1] == text.encode()
+    # BINARY.SIZE and BINARY of one part in one FETCH share a pass over the part; a window without NUL is still
+    # a plain literal when the part has NUL elsewhere, and the whole part is literal8.
+    start = payload.index(b"\x00") + 1
+    length = payload.index(b"\x00", start) - start
+    assert length > 0
+    typ, data = c.fetch("1", f"(BINARY.SIZE[2] BINARY.PEEK[2]<{start}.{length}> BINARY.PEEK[2] BINARY.SIZE[1])")
+    assert typ == "OK" and f"BINARY.SIZE[2] {len(payload)} ".encode() in data[0][0]
+    assert data[0][0].endswith(f"BINARY[2]<{start}> {{{length}}}".encode()) and data[0][1] == payload[start:][:length]
+    assert data[1][0].endswith(f" BINARY[2] ~{{{len(payload)}}}".encode()) and data[1][1] == payload
+    assert f"BINARY.SIZE[1] {len(text.encode())})".encode() in data[2]
+    typ, data = c.fetch("1", "(BINARY.PEEK[1] BINARY.SIZE[1] BINARY.PEEK[1]<0.4>)")
+    assert data[0][1] == text.encode() and data[1][1] == b"Caf\xc3"
+    assert f"BINARY.SIZE[1] {len(text.encode())} BINARY[1]<0> {{4}}".encode() in data[1][0]
     # RFC 3516 §4.3: an encoding the server does not know is NO [UNKNOWN-CTE].
     odd = (b"From: Bob <bob@example.test>\r\nSubject: Odd\r\nContent-Transfer-Encoding: x-uuencode\r\n\r\n"
            b"begin 644 a\r\nend\r\n")
