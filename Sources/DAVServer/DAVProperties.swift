@@ -15,8 +15,10 @@ extension DAVService {
         if depth == .infinity { return errorBody(403, .propfindFiniteDepth) }
         let selection = try PropFindRequest.parse(request.body).selection
         var responses: [Multistatus.Response] = []
+        var quota: QuotaUsage?  // read once per request, for however many collections show it
         for resource in try await resources(target, depth: depth) {
-            responses.append(try await describe(resource, selection: selection, account: request.account))
+            responses.append(
+                try await describe(resource, selection: selection, account: request.account, quota: &quota))
         }
         return multistatus(Multistatus(responses: responses))
     }
@@ -79,9 +81,9 @@ extension DAVService {
         .resourceType, .displayName, .getETag, .getContentType, .getContentLength, .getLastModified, .creationDate,
     ]
 
-    func describe(_ resource: Resource, selection: PropertySelection, account: AccountRecord) async throws
-        -> Multistatus.Response
-    {
+    func describe(
+        _ resource: Resource, selection: PropertySelection, account: AccountRecord, quota: inout QuotaUsage?
+    ) async throws -> Multistatus.Response {
         let href = resource.target.path(root: root)
         let dead = try await deadProperties(resource)
         switch selection {
@@ -91,14 +93,16 @@ extension DAVService {
         case .allProp(let include):
             var found: [XMLTreeElement] = []
             for name in Self.allPropNames + include {
-                if let value = try await live(name, of: resource, account: account) { found.append(value) }
+                if let value = try await live(name, of: resource, account: account, quota: &quota) {
+                    found.append(value)
+                }
             }
             return Multistatus.Response(href: href, found: found + dead)
         case .prop(let names):
             var found: [XMLTreeElement] = []
             var missing: [PropertyName] = []
             for name in names {
-                if let value = try await live(name, of: resource, account: account) {
+                if let value = try await live(name, of: resource, account: account, quota: &quota) {
                     found.append(value)
                 } else if let d = dead.first(where: { PropertyName($0.name) == name }) {
                     found.append(d)
@@ -146,7 +150,10 @@ extension DAVService {
     }
 
     /// The value element of a live property, or nil when the resource does not have it.
-    func live(_ name: PropertyName, of resource: Resource, account: AccountRecord) async throws -> XMLTreeElement? {
+    /// `quota` is the account's usage once read (by this call or an earlier one of the same request).
+    func live(_ name: PropertyName, of resource: Resource, account: AccountRecord, quota: inout QuotaUsage?)
+        async throws -> XMLTreeElement?
+    {
         let q = name.qualifiedName
         func href(_ path: String) -> XMLTreeElement { XMLTreeElement(.dav("href"), text: path) }
         func value(_ text: String) -> XMLTreeElement { XMLTreeElement(q, text: text) }
@@ -252,11 +259,11 @@ extension DAVService {
             case .getLastModified where !f.path.isRoot: return value(Self.httpDate(f.updatedAt))
             case .creationDate where !f.path.isRoot: return value(Self.rfc3339(f.createdAt))  // RFC 4918 §15.1
             // RFC 4331 §3, §4: the account's usage (mail and files share the quota); available only under a quota.
-            case .quotaUsedBytes where f.isCollection:
-                return value("\(try await store.quota(account: account.id).bytes)")
-            case .quotaAvailableBytes where f.isCollection:
-                let quota = try await store.quota(account: account.id)
-                return quota.limitBytes.map { value("\(max(0, $0 - quota.bytes))") }
+            case .quotaUsedBytes where f.isCollection, .quotaAvailableBytes where f.isCollection:
+                if quota == nil { quota = try await store.quota(account: account.id) }
+                guard let usage = quota else { return nil }
+                if name == .quotaUsedBytes { return value("\(usage.bytes)") }
+                return usage.limitBytes.map { value("\(max(0, $0 - usage.bytes))") }
             default: return nil
             }
         case .root, .home:

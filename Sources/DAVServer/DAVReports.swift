@@ -53,6 +53,7 @@ extension DAVService {
         case .propName, nil: names = [.getETag]
         }
         let summary = ObjectMeta(o)
+        var quota: QuotaUsage?  // objects have no quota properties; `live` wants the slot
         var found: [XMLTreeElement] = []
         var missing: [PropertyName] = []
         for name in names {
@@ -60,7 +61,7 @@ extension DAVService {
                 found.append(XMLTreeElement(name.qualifiedName, text: DataSelection.calendar(o.content, calendarData)))
             } else if name == .addressData {
                 found.append(XMLTreeElement(name.qualifiedName, text: DataSelection.address(o.content, addressData)))
-            } else if let value = try await live(name, of: .object(a, c, summary), account: a) {
+            } else if let value = try await live(name, of: .object(a, c, summary), account: a, quota: &quota) {
                 found.append(value)
             } else {
                 missing.append(name)

@@ -160,6 +160,11 @@ import Testing
         #expect(root.contains("quota-used-bytes>300<") && root.contains("quota-available-bytes>700<"))
         // A file has no quota properties; without a quota nothing is "available".
         #expect(Self.text(await send("PROPFIND", Self.files + "a.txt", query, ["depth": "0"])).contains("404"))
+        // Depth 1: every collection shows the account's usage (read once for the request); the file shows none.
+        #expect(await send("MKCOL", Self.files + "sub/", "").status == 201)
+        let listing = Self.text(await send("PROPFIND", Self.files, query, ["depth": "1"]))
+        #expect(listing.components(separatedBy: "quota-used-bytes>300<").count == 3)
+        #expect(listing.components(separatedBy: "quota-available-bytes>700<").count == 3)
         try await f.store.updateAccount(f.account.id, passwordHash: nil, displayName: nil, quotaBytes: .some(nil))
         let unlimited = Self.text(await send("PROPFIND", Self.files, query, ["depth": "0"]))
         #expect(unlimited.contains("quota-used-bytes>300<") && !unlimited.contains("quota-available-bytes>"))
