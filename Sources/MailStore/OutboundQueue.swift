@@ -183,6 +183,19 @@ extension MailStore {
 
 // MARK: - The queue runner's side
 
+/// A temporary failure of one recipient, as the queue runner records it.
+public struct QueueDeferral: Hashable, Sendable {
+    public var id: QueueRecipientID
+    public var error: String
+    public var nextAttempt: Date
+    /// The sender has just been sent a delay notice for this recipient.
+    public var delayNotified: Bool
+
+    public init(_ id: QueueRecipientID, error: String, nextAttempt: Date, delayNotified: Bool = false) {
+        (self.id, self.error, self.nextAttempt, self.delayNotified) = (id, error, nextAttempt, delayNotified)
+    }
+}
+
 /// Recipients of one queued message at one domain, due for an attempt: one SMTP transaction's worth.
 public struct QueueWork: Hashable, Sendable {
     public struct Recipient: Hashable, Sendable {
@@ -269,28 +282,19 @@ extension MailStore {
         _ = try await committer.submit(.finishQueue(ids))
     }
 
-    /// Records a temporary failure: one more attempt, the error, and when to try again.
-    public func deferQueueRecipients(_ ids: [QueueRecipientID], error: String, nextAttempt: Date) async throws {
-        guard !ids.isEmpty else { return }
+    /// Records temporary failures, all in one transaction: one more attempt each, the error, when to try again,
+    /// and whether the sender has now been told of the delay (one notice per recipient).
+    public func deferQueueRecipients(_ deferrals: [QueueDeferral]) async throws {
+        guard !deferrals.isEmpty else { return }
         try await write { db in
             let now = Date().timeIntervalSince1970
-            for id in ids {
+            for d in deferrals {
                 try db.run(
                     """
-                    UPDATE queue_recipients SET attempts = attempts + 1, last_error = ?, next_attempt = ?, updated_at = ?
+                    UPDATE queue_recipients SET attempts = attempts + 1, last_error = ?, next_attempt = ?, updated_at = ?,
+                        delay_notified = delay_notified OR ?
                     WHERE id = ?
-                    """, [error, nextAttempt.timeIntervalSince1970, now, id.rawValue])
-            }
-            return ((), [])
-        }
-    }
-
-    /// Remembers that the sender was told these recipients are delayed (one notice per recipient).
-    public func markDelayNotified(_ ids: [QueueRecipientID]) async throws {
-        guard !ids.isEmpty else { return }
-        try await write { db in
-            for id in ids {
-                try db.run("UPDATE queue_recipients SET delay_notified = 1 WHERE id = ?", [id.rawValue])
+                    """, [d.error, d.nextAttempt.timeIntervalSince1970, now, d.delayNotified, d.id.rawValue])
             }
             return ((), [])
         }

@@ -36,11 +36,13 @@ import Testing
         _ = try await enqueue(f, ["x@one.example"])
         let work = try await f.store.dueQueueWork(now: Date(), busy: [], limit: 10)
         let later = Date().addingTimeInterval(600)
-        try await f.store.deferQueueRecipients(work[0].recipients.map(\.id), error: "421 try later", nextAttempt: later)
+        try await f.store.deferQueueRecipients(
+            work[0].recipients.map { QueueDeferral($0.id, error: "421 try later", nextAttempt: later) })
         #expect(try await f.store.dueQueueWork(now: Date(), busy: [], limit: 10).isEmpty)
         let again = try await f.store.dueQueueWork(now: later.addingTimeInterval(1), busy: [], limit: 10)
         #expect(again.first?.recipients.first?.attempts == 1)
         #expect(again.first?.recipients.first?.lastError == "421 try later")
+        #expect(again.first?.recipients.first?.delayNotified == false)
         let next = try await f.store.nextQueueAttempt()
         #expect(abs((next ?? .distantPast).timeIntervalSince(later)) < 0.01)
         // retry makes it due now.
@@ -64,8 +66,14 @@ import Testing
         let f = try await StoreFixture.make()
         _ = try await enqueue(f, ["x@one.example"])
         let ids = try await f.store.dueQueueWork(now: Date(), busy: [], limit: 10)[0].recipients.map(\.id)
-        try await f.store.markDelayNotified(ids)
-        #expect(try await f.store.dueQueueWork(now: Date(), busy: [], limit: 10)[0].recipients[0].delayNotified)
+        let now = Date()
+        try await f.store.deferQueueRecipients(
+            ids.map { QueueDeferral($0, error: "x", nextAttempt: now, delayNotified: true) })
+        #expect(try await f.store.dueQueueWork(now: now, busy: [], limit: 10)[0].recipients[0].delayNotified)
+        // A later deferral without a notice keeps the mark: one notice per recipient.
+        try await f.store.deferQueueRecipients(ids.map { QueueDeferral($0, error: "y", nextAttempt: now) })
+        let recipient = try await f.store.dueQueueWork(now: now, busy: [], limit: 10)[0].recipients[0]
+        #expect(recipient.delayNotified && recipient.attempts == 2 && recipient.lastError == "y")
     }
 
     @Test func removeDeletesOnlyThatMessage() async throws {

@@ -498,9 +498,8 @@ public final class QueueRunner: Sendable {
         let now = Date()
         let expired = now.timeIntervalSince(work.createdAt) >= settings.lifetime
         var done: [QueueRecipientID] = []
-        var deferred: [(QueueWork.Recipient, String)] = []
+        var deferred: [QueueDeferral] = []
         var reports: [DeliveryStatusNotification.Recipient] = []
-        var delayNotices: [QueueRecipientID] = []
         for (r, outcome) in zip(work.recipients, result.outcomes) {
             let notify = r.recipient.notify.map(SMTPClientSession.notify)
             switch outcome {
@@ -548,7 +547,9 @@ public final class QueueRunner: Sendable {
                                 reason: "gave up after \(Self.duration(settings.lifetime)): \(text)"))
                     }
                 } else {
-                    deferred.append((r, text))
+                    var deferral = QueueDeferral(
+                        r.id, error: String(text.prefix(OutboundLimits.maxDiagnosticLength)),
+                        nextAttempt: now.addingTimeInterval(RetrySchedule.delay(afterFailures: r.attempts + 1)))
                     let age = now.timeIntervalSince(work.createdAt)
                     let allowsDelay = notify.map { $0.contains(.delay) } ?? true
                     if settings.delayNotice > 0, age >= settings.delayNotice, !r.delayNotified, allowsDelay {
@@ -557,8 +558,9 @@ public final class QueueRunner: Sendable {
                             result: result, now: now, reason: text)
                         d.willRetryUntil = work.createdAt.addingTimeInterval(settings.lifetime)
                         reports.append(d)
-                        delayNotices.append(r.id)
+                        deferral.delayNotified = true
                     }
+                    deferred.append(deferral)
                 }
             }
         }
@@ -566,12 +568,7 @@ public final class QueueRunner: Sendable {
         if !reports.isEmpty, !work.message.mailFrom.isEmpty {
             try await sendReport(reports, for: work)
         }
-        try await store.markDelayNotified(delayNotices)
-        for (r, text) in deferred {
-            let next = now.addingTimeInterval(RetrySchedule.delay(afterFailures: r.attempts + 1))
-            try await store.deferQueueRecipients(
-                [r.id], error: String(text.prefix(OutboundLimits.maxDiagnosticLength)), nextAttempt: next)
-        }
+        try await store.deferQueueRecipients(deferred)
         try await store.finishQueueRecipients(done)
     }
 
