@@ -56,15 +56,7 @@ public struct CivilDate: Hashable, Comparable, Sendable, CustomStringConvertible
     }
 
     /// Days since 1970-01-01 (negative before).
-    public var dayNumber: Int {
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yoe = y - era * 400
-        let mp = month > 2 ? month - 3 : month + 9
-        let doy = (153 * mp + 2) / 5 + day - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        return era * 146_097 + doe - 719_468
-    }
+    public var dayNumber: Int { CivilDate.dayNumber(year, month, day) }
 
     public var weekday: Weekday {
         let n = dayNumber
@@ -87,7 +79,7 @@ public struct CivilDate: Hashable, Comparable, Sendable, CustomStringConvertible
     }
     public static func daysIn(year: Int) -> Int { isLeap(year) ? 366 : 365 }
     static func firstOfYear(_ year: Int) -> CivilDate { CivilDate(dayNumber: CivilDate.dayNumber(year, 1, 1)) }
-    /// Day number of a valid date without building it.
+    /// Day number of a valid date without building it (H. Hinnant's days_from_civil).
     static func dayNumber(_ year: Int, _ month: Int, _ day: Int) -> Int {
         let y = month <= 2 ? year - 1 : year
         let era = (y >= 0 ? y : y - 399) / 400
