@@ -44,6 +44,8 @@ import xml.etree.ElementTree as ET
 from urllib.parse import unquote
 import zoneinfo
 
+from bench_compare import free_port  # scripts/, this file's directory, is on sys.path
+
 USER, PASSWORD = "alice@example.test", "correct horse battery"
 RADICALE_USER = "alice"
 CALENDAR = "bench"
@@ -60,20 +62,6 @@ READY_TIMEOUT = 60  # seconds a server gets to start listening
 DAV = "{DAV:}"
 
 # ------------------------------------------------------------------ servers
-
-
-_handed_out = set()
-
-
-def free_port():
-    """A free loopback port, never one handed out before (the kernel may repeat a just-closed one)."""
-    while True:
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
-        if port not in _handed_out:
-            _handed_out.add(port)
-            return port
 
 
 class StartFailure(Exception):

@@ -24,19 +24,7 @@ import tempfile
 import threading
 import time
 
-
-_handed_out = set()
-
-
-def free_port():
-    """A free loopback port, never one handed out before (the kernel may repeat a just-closed one)."""
-    while True:
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
-        if port not in _handed_out:
-            _handed_out.add(port)
-            return port
+from bench_compare import free_port  # scripts/, this file's directory, is on sys.path
 
 
 class SinkCounter:
