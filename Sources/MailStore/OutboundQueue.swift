@@ -291,8 +291,8 @@ extension MailStore {
             for d in deferrals {
                 try db.run(
                     """
-                    UPDATE queue_recipients SET attempts = attempts + 1, last_error = ?, next_attempt = ?, updated_at = ?,
-                        delay_notified = delay_notified OR ?
+                    UPDATE queue_recipients SET attempts = attempts + 1, last_error = ?, next_attempt = ?,
+                        updated_at = ?, delay_notified = delay_notified OR ?
                     WHERE id = ?
                     """, [d.error, d.nextAttempt.timeIntervalSince1970, now, d.delayNotified, d.id.rawValue])
             }
